@@ -1,0 +1,31 @@
+from django.db.models import QuerySet
+
+from accounts.models import Clinic, User
+from accounts.roles import Role
+from core.models import AuditEvent
+
+
+def clinics_visible_to(user) -> QuerySet[Clinic]:
+    if user.is_superuser:
+        return Clinic.objects.all()
+    return Clinic.objects.filter(pk=user.clinic_id)
+
+
+def staff_visible_to(user) -> QuerySet[User]:
+    """Staff of the user's clinic (all staff for admins); admins themselves are not staff."""
+    staff = User.objects.filter(is_superuser=False)
+    if user.is_superuser:
+        return staff
+    return staff.filter(clinic_id=user.clinic_id)
+
+
+def clinicians_visible_to(user, role: Role) -> QuerySet[User]:
+    """Active staff of one role that the user may put on a care team."""
+    return staff_visible_to(user).filter(role=role, is_active=True)
+
+
+def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
+    """Managers see their clinic's trail; admins everything."""
+    if user.is_superuser:
+        return AuditEvent.objects.all()
+    return AuditEvent.objects.filter(clinic_id=user.clinic_id)

@@ -1,0 +1,47 @@
+from django.db.models import Count, QuerySet
+
+from careplans.models import CarePlan, Visit
+from patients.selectors import patients_visible_to
+
+VISIT_WARNING_SHARE = 0.8  # warn when 80% of the authorised visits are used (API.md, visits)
+
+
+def care_plans_visible_to(user) -> QuerySet[CarePlan]:
+    return CarePlan.objects.filter(patient__in=patients_visible_to(user))
+
+
+def care_plan_list(user) -> QuerySet[CarePlan]:
+    """Plans as the API shows them: with patient (for local dates), goals and visits used."""
+    return (
+        care_plans_visible_to(user)
+        .select_related("patient")
+        .prefetch_related("goals")
+        .annotate(visits_used=Count("visits"))
+    )
+
+
+def visits_visible_to(user) -> QuerySet[Visit]:
+    return Visit.objects.filter(care_plan__in=care_plans_visible_to(user)).select_related("care_plan")
+
+
+def open_plans_of(patient) -> QuerySet[CarePlan]:
+    """A patient's active or paused plan (at most one: a database constraint)."""
+    return CarePlan.objects.filter(patient=patient, status__in=CarePlan.OPEN_STATUSES)
+
+
+def coverage_summary(plan: CarePlan, visits_used: int) -> dict:
+    limit = plan.visit_limit
+    warning = None
+    if limit:
+        if visits_used >= limit:
+            warning = f"All {limit} authorised visits are used; further visits need a new authorisation."
+        elif visits_used >= VISIT_WARNING_SHARE * limit:
+            warning = f"{visits_used} of {limit} authorised visits are used."
+    return {
+        "payer": plan.payer,
+        "referral_required": plan.referral_required,
+        "visit_limit": limit,
+        "visits_used": visits_used,
+        "visits_remaining": None if limit is None else max(limit - visits_used, 0),
+        "warning": warning,
+    }

@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import AuditEventViewSet, ClinicViewSet, LogoutView, MeView, StaffViewSet, TokenView
+from careplans.api import CarePlanViewSet, VisitViewSet
+from core.views import healthz
+from patients.api import AlertViewSet, PatientViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("clinics", ClinicViewSet, basename="clinic")
+router.register("staff", StaffViewSet, basename="staff")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("patients", PatientViewSet, basename="patient")
+router.register("alerts", AlertViewSet, basename="alert")
+router.register("care-plans", CarePlanViewSet, basename="care-plan")
+router.register("visits", VisitViewSet, basename="visit")
+
+api_v1 = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("me/", MeView.as_view(), name="me"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,26 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.filters import MAX_ID as _MAX_ID
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id looked up through the requesting user's scope (STYLE.md habit 3): another
+    clinic's id is answered exactly like an id that does not exist, and nothing is written."""
+
+    def __init__(self, *, scope, **kwargs):
+        self.scope = scope
+        kwargs.setdefault("queryset", None)
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope(self.context["request"].user)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)) or not str(data).isdigit():
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < int(data) <= _MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)

@@ -1,0 +1,33 @@
+import django_filters
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
+
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    default_validators = [MinValueValidator(1), MaxValueValidator(MAX_ID)]
+
+
+class IdFilter(django_filters.Filter):
+    """`?patient=12`: an integer id in the range of a database id, else 400 (never a 500)."""
+
+    field_class = IdField
+
+
+class SearchFilter(django_filters.CharFilter):
+    """Every whitespace-separated term must match one of `fields` (case-insensitive substring)."""
+
+    def __init__(self, *, fields, **kwargs):
+        self.search_fields = fields
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        for term in (value or "").split()[:5]:
+            match = Q()
+            for field in self.search_fields:
+                match |= Q(**{f"{field}__icontains": term})
+            qs = qs.filter(match)
+        return qs

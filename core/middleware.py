@@ -1,0 +1,35 @@
+import re
+
+from core.audit import audit_context, current_request_id, new_request_id
+
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Tags each request with an id (the client's `X-Request-ID` when well-formed) that the
+    audit trail and the logs carry, and echoes it in the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.headers.get("X-Request-ID", "")
+        request.request_id = given if _VALID_REQUEST_ID.match(given) else new_request_id()
+        token = current_request_id.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class AuditContextMiddleware:
+    """Attributes every database write made while serving a request to the requesting user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with audit_context(actor=lambda: getattr(request, "user", None), request_id=request.request_id):
+            return self.get_response(request)

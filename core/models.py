@@ -1,0 +1,42 @@
+import pgtrigger
+from django.db import models
+from django.db.models.functions import Now
+
+
+class AuditEvent(models.Model):
+    """One row per create/update/delete of an audited table (written by database triggers, see
+    `core.audit.audit_triggers`) and per API read of patient data (written by `core.audit`).
+
+    No foreign keys: the trail must outlive (and never block) changes to what it describes.
+    The database refuses UPDATE and DELETE on this table."""
+
+    class Action(models.TextChoices):
+        CREATE = "create"
+        UPDATE = "update"
+        DELETE = "delete"
+        READ = "read"
+
+    occurred_at = models.DateTimeField(db_default=Now())
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_role = models.CharField(max_length=20, blank=True, default="")
+    clinic_id = models.BigIntegerField(null=True, blank=True)
+    patient_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    table_name = models.CharField(max_length=63)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    changes = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["clinic_id", "-id"], name="audit_clinic_idx"),
+            models.Index(fields=["patient_id", "-id"], name="audit_patient_idx"),
+            models.Index(fields=["actor_id", "-id"], name="audit_actor_idx"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.table_name}#{self.object_id} by {self.actor_id}"

@@ -1,0 +1,221 @@
+import django_filters
+from django.db.models import Count, OuterRef, Q, Subquery
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.roles import Cap, Role
+from accounts.selectors import clinicians_visible_to, clinics_visible_to
+from careplans.selectors import open_plans_of
+from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.filters import IdFilter, SearchFilter
+from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
+from core.clock import local_today
+from core.errors import InvalidInput
+from patients import clinical, services
+from patients.models import Alert, Patient, RedFlagStatus
+from patients.selectors import alerts_visible_to, patients_visible_to
+
+
+def _pts(user):
+    return clinicians_visible_to(user, Role.PT)
+
+
+def _coaches(user):
+    return clinicians_visible_to(user, Role.COACH)
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    episode_type = serializers.SerializerMethodField()
+    age = serializers.SerializerMethodField()
+    age_risk_factor = serializers.SerializerMethodField()
+    red_flag_categories = serializers.SerializerMethodField()
+    active_care_plan = serializers.IntegerField(source="active_care_plan_id", read_only=True, allow_null=True)
+    open_alerts = serializers.IntegerField(source="open_alert_count", read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id", "clinic", "first_name", "last_name", "date_of_birth", "age", "age_risk_factor", "sex",
+            "email", "phone", "timezone", "reminder_channel", "reminders_opted_out", "pain_region",
+            "pain_onset_date", "episode_type", "symptoms", "red_flags", "red_flag_categories",
+            "red_flag_status", "red_flag_reviewed_by", "red_flag_reviewed_at", "red_flag_review_note",
+            "primary_pt", "coach", "active_care_plan", "open_alerts", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _today(self, patient):
+        return local_today(patient.timezone)
+
+    def get_episode_type(self, patient) -> str | None:
+        """Onset to the open plan's start, or to today when there is no open plan (clinical-reference §2)."""
+        start = getattr(patient, "active_care_plan_start", None) or self._today(patient)
+        return clinical.episode_type(patient.pain_onset_date, start)
+
+    def get_age(self, patient) -> int:
+        return clinical.age(patient.date_of_birth, self._today(patient))
+
+    def get_age_risk_factor(self, patient) -> bool:
+        return clinical.age_is_risk_factor(self.get_age(patient))
+
+    def get_red_flag_categories(self, patient) -> list[str]:
+        return clinical.red_flag_categories(patient.red_flags)
+
+
+class PatientInputSerializer(serializers.ModelSerializer):
+    primary_pt = ScopedPrimaryKeyRelatedField(scope=_pts, required=False, allow_null=True)
+    coach = ScopedPrimaryKeyRelatedField(scope=_coaches, required=False, allow_null=True)
+    clinic = ScopedPrimaryKeyRelatedField(
+        scope=clinics_visible_to, required=False, help_text="Admins only; staff always create in their own clinic."
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "first_name", "last_name", "date_of_birth", "sex", "email", "phone", "timezone", "reminder_channel",
+            "pain_region", "pain_onset_date", "symptoms", "red_flags", "primary_pt", "coach", "clinic",
+        ]
+
+
+class PatientFilter(django_filters.FilterSet):
+    search = SearchFilter(fields=["first_name", "last_name", "email"])
+    red_flag_status = django_filters.ChoiceFilter(choices=RedFlagStatus.choices)
+    coach = IdFilter(field_name="coach_id")
+    primary_pt = IdFilter(field_name="primary_pt_id")
+    has_open_alerts = django_filters.BooleanFilter(method="filter_open_alerts")
+
+    class Meta:
+        model = Patient
+        fields = ["search", "red_flag_status", "coach", "primary_pt", "pain_region"]
+
+    def filter_open_alerts(self, queryset, name, value):
+        return queryset.filter(open_alert_count__gt=0) if value else queryset.filter(open_alert_count=0)
+
+
+def patient_list(user):
+    """Patients as the API shows them: with their open plan and open-alert count, in one query."""
+    open_plans = open_plans_of(OuterRef("pk"))
+    return patients_visible_to(user).annotate(
+        active_care_plan_id=Subquery(open_plans.values("pk")[:1]),
+        active_care_plan_start=Subquery(open_plans.values("start_date")[:1]),
+        open_alert_count=Count("alerts", filter=Q(alerts__acknowledged_at__isnull=True)),
+    )
+
+
+class RedFlagReviewSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[RedFlagStatus.CLEARED, RedFlagStatus.REFERRED])
+    note = serializers.CharField(max_length=5000)
+
+
+class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Patients of the user's clinic (narrowed to their care team where the clinic says so)."""
+
+    serializer_class = PatientSerializer
+    filterset_class = PatientFilter
+    ordering_fields = ["last_name", "created_at", "id"]
+    audit_patient_id = "pk"
+    audit_clinic_id = "clinic_id"
+    action_permissions = {
+        "list": Cap.READ_CLINICAL,
+        "retrieve": Cap.READ_CLINICAL,
+        "create": Cap.WRITE_PATIENT,
+        "partial_update": Cap.WRITE_PATIENT,
+        "review_red_flags": Cap.REVIEW_RED_FLAGS,
+        "reminder_opt_out": Cap.SET_REMINDER_PREFERENCE,
+        "reminder_opt_in": Cap.SET_REMINDER_PREFERENCE,
+    }
+
+    def selector(self, user):
+        return patient_list(user)
+
+    def _read(self, patient_id):
+        return PatientSerializer(self.get_queryset().get(pk=patient_id)).data
+
+    @extend_schema(request=PatientInputSerializer, responses={201: PatientSerializer})
+    def create(self, request):
+        data = self.validated(PatientInputSerializer)
+        clinic = data.pop("clinic", None) if request.user.is_superuser else request.user.clinic
+        if clinic is None:
+            raise InvalidInput({"clinic": ["This field is required."]})
+        patient = services.patient_create(actor=request.user, clinic=clinic, **data)
+        return Response(self._read(patient.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PatientInputSerializer, responses=PatientSerializer)
+    def partial_update(self, request, pk=None):
+        patient = self.get_object()
+        serializer = PatientInputSerializer(patient, data=request.data, partial=True,
+                                            context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        changes = {k: v for k, v in serializer.validated_data.items() if k != "clinic"}
+        services.patient_update(actor=request.user, patient_id=patient.pk, **changes)
+        return Response(self._read(patient.pk))
+
+    @extend_schema(request=RedFlagReviewSerializer, responses=PatientSerializer)
+    @action(detail=True, methods=["post"], url_path="red-flags/clear")
+    def review_red_flags(self, request, pk=None):
+        patient = self.get_object()
+        services.patient_review_red_flags(actor=request.user, patient_id=patient.pk,
+                                          **self.validated(RedFlagReviewSerializer))
+        return Response(self._read(patient.pk))
+
+    @extend_schema(request=None, responses=PatientSerializer)
+    @action(detail=True, methods=["post"], url_path="reminder-opt-out")
+    def reminder_opt_out(self, request, pk=None):
+        services.patient_set_reminder_opt_out(patient=self.get_object(), opted_out=True)
+        return Response(self._read(pk))
+
+    @extend_schema(request=None, responses=PatientSerializer)
+    @action(detail=True, methods=["post"], url_path="reminder-opt-in")
+    def reminder_opt_in(self, request, pk=None):
+        services.patient_set_reminder_opt_out(patient=self.get_object(), opted_out=False)
+        return Response(self._read(pk))
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    is_open = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "patient", "kind", "severity", "message", "source_id", "opened_at", "is_open",
+            "acknowledged_by", "acknowledged_at", "acknowledgement_note",
+        ]
+        read_only_fields = fields
+
+
+class AlertFilter(django_filters.FilterSet):
+    patient = IdFilter(field_name="patient_id")
+    kind = django_filters.ChoiceFilter(choices=Alert.Kind.choices)
+    is_open = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Alert
+        fields = ["patient", "kind", "is_open"]
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5000)
+
+
+class AlertViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Red-flag and safety alerts; open ones first. Acknowledging needs a note."""
+
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+    ordering_fields = ["opened_at", "id"]
+    action_permissions = {
+        "list": Cap.READ_CLINICAL,
+        "retrieve": Cap.READ_CLINICAL,
+        "acknowledge": Cap.ACKNOWLEDGE_ALERT,
+    }
+
+    def selector(self, user):
+        return alerts_visible_to(user).order_by("-acknowledged_at", "-opened_at", "-id")
+
+    @extend_schema(request=AcknowledgeSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alert = services.alert_acknowledge(actor=request.user, alert_id=self.get_object().pk,
+                                           **self.validated(AcknowledgeSerializer))
+        return Response(AlertSerializer(alert).data)

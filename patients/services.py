@@ -1,0 +1,127 @@
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import Conflict, InvalidInput
+from patients.clinical import RED_FLAG_CATEGORY, is_emergency
+from patients.models import Alert, Patient, RedFlagStatus, ReminderChannel
+
+
+def _validate_contact(fields: dict) -> None:
+    channel = fields.get("reminder_channel")
+    if channel == ReminderChannel.EMAIL and not fields.get("email"):
+        raise InvalidInput({"email": ["An email address is needed for email reminders."]})
+    if channel == ReminderChannel.SMS and not fields.get("phone"):
+        raise InvalidInput({"phone": ["A phone number is needed for SMS reminders."]})
+
+
+def _validate_dates(fields: dict) -> None:
+    today = timezone.now().date()
+    if fields["date_of_birth"] > today:
+        raise InvalidInput({"date_of_birth": ["Date of birth cannot be in the future."]})
+    if fields["pain_onset_date"] > today:
+        raise InvalidInput({"pain_onset_date": ["Pain onset cannot be in the future."]})
+    if fields["pain_onset_date"] < fields["date_of_birth"]:
+        raise InvalidInput({"pain_onset_date": ["Pain onset cannot be before the date of birth."]})
+
+
+def _open_red_flag_alert(patient: Patient, new_flags: list[str]) -> Alert:
+    categories = sorted({RED_FLAG_CATEGORY[flag].label for flag in new_flags})
+    if is_emergency(new_flags):
+        severity = Alert.Severity.EMERGENCY
+        message = (
+            "EMERGENCY: possible cauda equina syndrome. Arrange same-day emergency assessment. "
+            f"Red flags: {', '.join(categories)}."
+        )
+    else:
+        severity = Alert.Severity.URGENT
+        message = f"Positive red-flag screen ({', '.join(categories)}): review before activating a care plan."
+    return Alert.objects.create(patient=patient, kind=Alert.Kind.RED_FLAG, severity=severity, message=message)
+
+
+def _apply_red_flags(patient: Patient, old_flags: list[str]) -> None:
+    """A newly reported flag makes the status `positive` and opens an alert (clinical-reference §2).
+    Removing a flag does not clear it: clearance is a PT's explicit decision with a note."""
+    new_flags = [flag for flag in patient.red_flags if flag not in old_flags]
+    if new_flags:
+        patient.red_flag_status = RedFlagStatus.POSITIVE
+        patient.save(update_fields=["red_flag_status"])
+        _open_red_flag_alert(patient, new_flags)
+
+
+def _unique(values) -> list:
+    return list(dict.fromkeys(values))
+
+
+@transaction.atomic
+def patient_create(*, actor, clinic, **fields) -> Patient:
+    """Register a patient at intake (DESIGN.md, care journey step 1)."""
+    fields["symptoms"] = _unique(fields.get("symptoms", []))
+    fields["red_flags"] = _unique(fields.get("red_flags", []))
+    _validate_dates(fields)
+    _validate_contact(fields)
+    patient = Patient.objects.create(clinic=clinic, created_by=actor, **fields)
+    _apply_red_flags(patient, old_flags=[])
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, actor, patient_id: int, **changes) -> Patient:
+    patient = Patient.objects.select_for_update(no_key=True).get(pk=patient_id)
+    old_flags = list(patient.red_flags)
+    for name in ("symptoms", "red_flags"):
+        if name in changes:
+            changes[name] = _unique(changes[name])
+    for name, value in changes.items():
+        setattr(patient, name, value)
+    current = {name: getattr(patient, name) for name in
+               ("date_of_birth", "pain_onset_date", "reminder_channel", "email", "phone")}
+    _validate_dates(current)
+    _validate_contact(current)
+    patient.save()
+    _apply_red_flags(patient, old_flags)
+    return patient
+
+
+@transaction.atomic
+def patient_review_red_flags(*, actor, patient_id: int, outcome: str, note: str) -> Patient:
+    """A PT records that positive red flags were cleared or the patient referred on; this also
+    acknowledges the open red-flag alerts (clinical-reference §2)."""
+    patient = Patient.objects.select_for_update(no_key=True).get(pk=patient_id)
+    if patient.red_flag_status != RedFlagStatus.POSITIVE:
+        raise Conflict(f"The red-flag status is '{patient.red_flag_status}', not 'positive': nothing to review.")
+    if outcome not in (RedFlagStatus.CLEARED, RedFlagStatus.REFERRED):
+        raise InvalidInput({"outcome": ["Choose 'cleared' or 'referred'."]})
+    if not note.strip():
+        raise InvalidInput({"note": ["A note is required."]})
+    now = timezone.now()
+    patient.red_flag_status = outcome
+    patient.red_flag_reviewed_by = actor
+    patient.red_flag_reviewed_at = now
+    patient.red_flag_review_note = note
+    patient.save(update_fields=["red_flag_status", "red_flag_reviewed_by", "red_flag_reviewed_at",
+                                "red_flag_review_note", "updated_at"])
+    patient.alerts.filter(kind=Alert.Kind.RED_FLAG, acknowledged_at__isnull=True).update(
+        acknowledged_by=actor, acknowledged_at=now, acknowledgement_note=f"Red flags {outcome}: {note}"
+    )
+    return patient
+
+
+def patient_set_reminder_opt_out(*, patient: Patient, opted_out: bool) -> Patient:
+    patient.reminders_opted_out = opted_out
+    patient.reminders_opted_out_at = timezone.now() if opted_out else None
+    patient.save(update_fields=["reminders_opted_out", "reminders_opted_out_at", "updated_at"])
+    return patient
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor, alert_id: int, note: str) -> Alert:
+    alert = Alert.objects.select_for_update(no_key=True).get(pk=alert_id)
+    if alert.acknowledged_at is not None:
+        raise Conflict("This alert was already acknowledged.")
+    if not note.strip():
+        raise InvalidInput({"note": ["A note is required to acknowledge an alert."]})
+    alert.acknowledged_by = actor
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledgement_note = note
+    alert.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgement_note"])
+    return alert
