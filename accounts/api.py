@@ -12,7 +12,7 @@ from accounts import services
 from accounts.models import Clinic, User
 from accounts.roles import Cap, Role
 from accounts.selectors import audit_events_visible_to, clinics_visible_to, staff_visible_to
-from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.fields import ClockTimeField, ScopedPrimaryKeyRelatedField
 from core.api.filters import IdFilter
 from core.api.pagination import NewestFirstCursorPagination
 from core.api.viewsets import ScopedViewSet
@@ -73,6 +73,9 @@ class MeView(APIView):
 
 
 class ClinicSerializer(serializers.ModelSerializer):
+    quiet_hours_start = ClockTimeField(required=False, help_text="No reminders from (patient's local time).")
+    quiet_hours_end = ClockTimeField(required=False, help_text="No reminders until (patient's local time).")
+
     class Meta:
         model = Clinic
         fields = [

@@ -8,7 +8,7 @@ from core.models import AuditEvent
 def clinics_visible_to(user) -> QuerySet[Clinic]:
     if user.is_superuser:
         return Clinic.objects.all()
-    return Clinic.objects.filter(pk=user.clinic_id)
+    return Clinic.objects.filter(pk=getattr(user, "clinic_id", None))
 
 
 def staff_visible_to(user) -> QuerySet[User]:
@@ -16,7 +16,7 @@ def staff_visible_to(user) -> QuerySet[User]:
     staff = User.objects.filter(is_superuser=False)
     if user.is_superuser:
         return staff
-    return staff.filter(clinic_id=user.clinic_id)
+    return staff.filter(clinic_id=getattr(user, "clinic_id", None))
 
 
 def clinicians_visible_to(user, role: Role) -> QuerySet[User]:
@@ -28,4 +28,4 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
     """Managers see their clinic's trail; admins everything."""
     if user.is_superuser:
         return AuditEvent.objects.all()
-    return AuditEvent.objects.filter(clinic_id=user.clinic_id)
+    return AuditEvent.objects.filter(clinic_id=getattr(user, "clinic_id", None))

@@ -1,6 +1,7 @@
-from django.db.models import Count, QuerySet
+from django.db.models import OuterRef, QuerySet
 
 from careplans.models import CarePlan, Visit
+from core.queries import SubqueryCount
 from patients.selectors import patients_visible_to
 
 VISIT_WARNING_SHARE = 0.8  # warn when 80% of the authorised visits are used (API.md, visits)
@@ -16,7 +17,7 @@ def care_plan_list(user) -> QuerySet[CarePlan]:
         care_plans_visible_to(user)
         .select_related("patient")
         .prefetch_related("goals")
-        .annotate(visits_used=Count("visits"))
+        .annotate(visits_used=SubqueryCount(Visit.objects.filter(care_plan=OuterRef("pk"))))
     )
 
 

@@ -107,6 +107,8 @@ def _transition(*, actor, plan_id: int, allowed_from: tuple, to: str, note: str 
 def _check_can_activate(plan: CarePlan) -> None:
     if plan.patient.red_flag_status == RedFlagStatus.POSITIVE:
         raise Conflict("The patient has positive red flags: a PT must record a clearance or referral first.")
+    if not plan.goals.exists():
+        raise Conflict("Add at least one goal with a measurable target before activating the plan.")
     if open_plans_of(plan.patient_id).exclude(pk=plan.pk).exists():
         raise Conflict("The patient already has an active or paused care plan.")
 

@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -13,6 +13,7 @@ from core.api.filters import IdFilter, SearchFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
 from core.clock import local_today
 from core.errors import InvalidInput
+from core.queries import SubqueryCount
 from patients import clinical, services
 from patients.models import Alert, Patient, RedFlagStatus
 from patients.selectors import alerts_visible_to, patients_visible_to
@@ -99,7 +100,7 @@ def patient_list(user):
     return patients_visible_to(user).annotate(
         active_care_plan_id=Subquery(open_plans.values("pk")[:1]),
         active_care_plan_start=Subquery(open_plans.values("start_date")[:1]),
-        open_alert_count=Count("alerts", filter=Q(alerts__acknowledged_at__isnull=True)),
+        open_alert_count=SubqueryCount(Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)),
     )
 
 

@@ -24,3 +24,12 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if not 0 < int(data) <= _MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "20:00"})
+class ClockTimeField(serializers.TimeField):
+    """A wall-clock time as "HH:MM" (no zone: it is read in the patient's local time)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        super().__init__(**kwargs)

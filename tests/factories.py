@@ -1,0 +1,75 @@
+import datetime as dt
+
+import factory
+from django.contrib.auth.hashers import make_password
+
+from accounts.models import Clinic, User
+from accounts.roles import Role
+from careplans.models import CarePlan, Goal, GoalCategory
+from patients.models import PainRegion, Patient, ReminderChannel
+
+PASSWORD = "correct-horse-battery-staple"
+# Hashing with Argon2 is deliberately slow: hash once, share the hash.
+_PASSWORD_HASH = make_password(PASSWORD)
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    timezone = "America/New_York"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"staff{n}@example.org")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    role = Role.PT
+    clinic = factory.SubFactory(ClinicFactory)
+    password = _PASSWORD_HASH
+
+
+class AdminFactory(UserFactory):
+    role = ""
+    clinic = None
+    is_superuser = True
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    clinic = factory.SubFactory(ClinicFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    date_of_birth = dt.date(1975, 5, 17)
+    email = factory.Sequence(lambda n: f"patient{n}@example.org")
+    timezone = "America/New_York"
+    reminder_channel = ReminderChannel.EMAIL
+    pain_region = PainRegion.LOW_BACK
+    pain_onset_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=120))
+
+
+class CarePlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CarePlan
+
+    patient = factory.SubFactory(PatientFactory)
+    lead_pt = factory.SubFactory(UserFactory, clinic=factory.SelfAttribute("..patient.clinic"))
+    created_by = factory.SelfAttribute("lead_pt")
+    start_date = factory.LazyFunction(dt.date.today)
+    status = CarePlan.Status.DRAFT
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    care_plan = factory.SubFactory(CarePlanFactory)
+    category = GoalCategory.PAIN
+    description = "Less pain when sitting at work"
+    target = "NPRS <= 3"

@@ -1,0 +1,66 @@
+import datetime as dt
+
+import pytest
+
+from core.models import AuditEvent
+from patients.models import Alert, Patient, RedFlagStatus
+
+pytestmark = pytest.mark.django_db
+
+INTAKE = {
+    "first_name": "Maria",
+    "last_name": "Lopez",
+    "date_of_birth": "1980-03-02",
+    "sex": "female",
+    "email": "maria@example.org",
+    "phone": "+1 555 010 0100",
+    "timezone": "America/Chicago",
+    "reminder_channel": "email",
+    "pain_region": "low_back",
+    "pain_onset_date": (dt.date.today() - dt.timedelta(days=20)).isoformat(),
+    "symptoms": ["pain_sitting", "morning_stiffness"],
+    "red_flags": [],
+}
+
+
+def test_pt_registers_patient_in_own_clinic(api, pt):
+    response = api.post("/api/v1/patients/", INTAKE, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["clinic"] == pt.clinic_id
+    assert body["episode_type"] == "acute"
+    assert body["red_flag_status"] == "none"
+    assert body["active_care_plan"] is None
+    assert AuditEvent.objects.filter(table_name="patients_patient", action="create", actor_id=pt.pk).exists()
+
+
+def test_red_flags_make_status_positive_and_open_alert(api):
+    response = api.post("/api/v1/patients/", {**INTAKE, "red_flags": ["saddle_anaesthesia"]}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["red_flag_status"] == "positive"
+    alert = Alert.objects.get(patient_id=response.json()["id"])
+    assert alert.severity == Alert.Severity.EMERGENCY
+    assert "cauda equina" in alert.message
+
+
+def test_bad_intake_is_400_with_field_errors_and_writes_nothing(api):
+    response = api.post(
+        "/api/v1/patients/",
+        {**INTAKE, "timezone": "Mars/Olympus", "red_flags": ["nonsense"], "first_name": "A\x00B"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {"timezone", "red_flags", "first_name"} <= set(response.json())
+    assert not Patient.objects.exists()
+
+
+def test_clear_red_flags(api, patient):
+    patient.red_flags = ["history_of_cancer"]
+    patient.red_flag_status = RedFlagStatus.POSITIVE
+    patient.save()
+    url = f"/api/v1/patients/{patient.pk}/red-flags/clear/"
+    assert api.post(url, {"outcome": "cleared"}, format="json").status_code == 400
+    response = api.post(url, {"outcome": "cleared", "note": "Oncology history remote; imaging clear."}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["red_flag_status"] == "cleared"
+    assert api.post(url, {"outcome": "cleared", "note": "again"}, format="json").status_code == 409

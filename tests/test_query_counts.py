@@ -1,0 +1,80 @@
+"""Every list endpoint runs the same number of queries for 1 row as for 30 (DESIGN.md, budgets)."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from careplans.models import Visit
+from core.audit import record_reads
+from patients.models import Alert
+from tests.factories import CarePlanFactory, ClinicFactory, GoalFactory, PatientFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def patients(side, n):
+    PatientFactory.create_batch(n, clinic=side["clinic"], primary_pt=side["pt"], coach=side["coach"])
+
+
+def plans(side, n):
+    for plan in CarePlanFactory.create_batch(n, patient__clinic=side["clinic"], lead_pt=side["pt"]):
+        GoalFactory.create_batch(2, care_plan=plan)
+
+
+def visits(side, n):
+    plan = CarePlanFactory(patient__clinic=side["clinic"], lead_pt=side["pt"], status="active")
+    Visit.objects.bulk_create(
+        Visit(care_plan=plan, occurred_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), mode="video", kind="follow_up",
+              recorded_by=side["pt"]) for _ in range(n))
+
+
+def alerts(side, n):
+    patient = PatientFactory(clinic=side["clinic"])
+    Alert.objects.bulk_create(Alert(patient=patient, kind="safety", severity="urgent", message="m") for _ in range(n))
+
+
+def staff(side, n):
+    UserFactory.create_batch(n, clinic=side["clinic"])
+
+
+def audit_events(side, n):
+    record_reads(user=side["manager"], rows=[("patients_patient", i, i, side["clinic"].pk) for i in range(n)])
+
+
+def clinics(side, n):
+    ClinicFactory.create_batch(n)
+
+
+LISTS = {
+    "/api/v1/patients/": ("pt", patients),
+    "/api/v1/care-plans/": ("pt", plans),
+    "/api/v1/visits/": ("pt", visits),
+    "/api/v1/alerts/": ("coach", alerts),
+    "/api/v1/staff/": ("manager", staff),
+    "/api/v1/audit-events/?action=read": ("manager", audit_events),
+    "/api/v1/clinics/": ("admin", clinics),
+}
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(captured), [q["sql"] for q in captured.captured_queries], response.json()
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_list_query_count_is_constant(client_for, url):
+    role, make = LISTS[url]
+    clinic = ClinicFactory()
+    side = {"clinic": clinic, **{r: UserFactory(clinic=clinic, role=r) for r in ("pt", "coach", "manager")}}
+    side["admin"] = UserFactory(clinic=None, role="", is_superuser=True)
+    client = client_for(side[role])
+    make(side, 1)
+    one, _, body = count_queries(client, url)
+    make(side, 29)
+    thirty, sql, body = count_queries(client, url)
+    assert len(body["results"]) >= 30
+    assert thirty == one, "\n\n".join(sql)

@@ -1,0 +1,81 @@
+"""Two clinics with staff of every role and clinical rows in every state: the shared scene of the
+permission matrix and the tenancy tests."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from accounts.roles import Role
+from careplans.models import CarePlan, Visit
+from core.audit import record_reads
+from core.models import AuditEvent
+from patients.models import Alert, RedFlagStatus
+from tests.factories import CarePlanFactory, ClinicFactory, GoalFactory, PatientFactory, UserFactory
+
+
+@dataclass
+class Side:
+    """One clinic's staff and rows."""
+
+    clinic: object
+    pt: object
+    coach: object
+    manager: object
+    integration: object
+    patient: object  # no open plan, care team pt + coach
+    flagged_patient: object  # red-flag status positive, open alert
+    draft_plan: object
+    active_plan: object
+    paused_plan: object
+    visit: object
+    alert: object
+    audit_event: object
+
+    def user(self, role: str):
+        return getattr(self, role)
+
+
+def build_side(name: str, tz: str) -> Side:
+    clinic = ClinicFactory(name=name, timezone=tz)
+    slug = name.split()[0].lower()
+    pt = UserFactory(clinic=clinic, role=Role.PT, email=f"pt@{slug}.example")
+    coach = UserFactory(clinic=clinic, role=Role.COACH, email=f"coach@{slug}.example")
+    manager = UserFactory(clinic=clinic, role=Role.MANAGER, email=f"manager@{slug}.example")
+    integration = UserFactory(clinic=clinic, role=Role.INTEGRATION, email=f"app@{slug}.example")
+
+    def patient(**kwargs):
+        return PatientFactory(clinic=clinic, primary_pt=pt, coach=coach, timezone=tz, **kwargs)
+
+    def plan(status, **kwargs):
+        care_plan = CarePlanFactory(patient=patient(), lead_pt=pt, created_by=pt, status=status,
+                                    start_date=dt.date.today() - dt.timedelta(days=10), **kwargs)
+        GoalFactory(care_plan=care_plan)
+        return care_plan
+
+    flagged = patient(red_flags=["history_of_cancer"], red_flag_status=RedFlagStatus.POSITIVE)
+    active = plan(CarePlan.Status.ACTIVE)
+    visit = Visit.objects.create(care_plan=active, occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1),
+                                 mode="video", kind="evaluation", recorded_by=pt)
+    record_reads(user=manager, rows=[("patients_patient", flagged.pk, flagged.pk, clinic.pk)])
+    return Side(
+        clinic=clinic, pt=pt, coach=coach, manager=manager, integration=integration,
+        patient=patient(),
+        flagged_patient=flagged,
+        draft_plan=plan(CarePlan.Status.DRAFT),
+        active_plan=active,
+        paused_plan=plan(CarePlan.Status.PAUSED),
+        visit=visit,
+        alert=Alert.objects.create(patient=flagged, kind=Alert.Kind.RED_FLAG, severity=Alert.Severity.URGENT,
+                                   message="Positive red-flag screen"),
+        audit_event=AuditEvent.objects.filter(clinic_id=clinic.pk, action="read").latest("id"),
+    )
+
+
+@dataclass
+class World:
+    own: Side
+    other: Side
+
+
+def build_world() -> World:
+    return World(own=build_side("Riverside Physio", "America/New_York"),
+                 other=build_side("Hilltop Spine", "Europe/London"))
