@@ -25,6 +25,9 @@ PG_DIR = DATA_DIR / "postgres"
 REDIS_DIR = DATA_DIR / "redis"
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux; keep a margin
 
+# The servers this process started (rather than attached to): `make run` stops only those.
+started_here: set[str] = set()
+
 
 @contextmanager
 def _lock():
@@ -49,6 +52,8 @@ def database_url() -> str:
         import pgserver
 
         with _lock():
+            if not postgres_running():
+                started_here.add("postgres")
             server = pgserver.get_server(PG_DIR, cleanup_mode=None)
     return server.get_uri("postgres")
 
@@ -80,6 +85,7 @@ def redis_url() -> str:
     with _lock():
         if not redis_running():
             start_redis(socket=str(socket), directory=REDIS_DIR)
+            started_here.add("redis")
     return f"unix://{socket}"
 
 

@@ -3,6 +3,7 @@ the way DESIGN.md says: the URLs when given, the embedded servers otherwise."""
 
 import os
 import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -63,10 +64,24 @@ def test_without_urls_the_embedded_servers_start_and_are_shared(tmp_path):
         subprocess.run([sys.executable, "-c", stop], cwd=ROOT, env=env, check=True, timeout=60)
 
 
+def _reachable(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def test_with_urls_the_given_servers_are_used(tmp_path):
+    """The machine's own PostgreSQL and Redis when they run (as on this CI machine), else the suite's."""
+    if _reachable(5432) and _reachable(6379):
+        database_url, redis_url = "postgresql://postgres@127.0.0.1:5432/postgres", "redis://127.0.0.1:6379/15"
+    else:
+        database_url, redis_url = settings.DATABASE_URL, settings.REDIS_URL
     env = base_env(DJANGO_SETTINGS_MODULE="config.settings.local", MOVERX_DATA_DIR=str(tmp_path / "unused"),
-                   DATABASE_URL=settings.DATABASE_URL, REDIS_URL=settings.REDIS_URL)
-    result = manage("shell", "-c", "from django.conf import settings; print(settings.DATABASE_URL)", env=env)
+                   DATABASE_URL=database_url, REDIS_URL=redis_url)
+    code = ("from django.conf import settings; from django.db import connection; import redis;"
+            "connection.ensure_connection();"
+            "print(settings.DATABASE_URL, redis.Redis.from_url(settings.REDIS_URL).ping())")
+    result = manage("shell", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-1] == settings.DATABASE_URL
+    assert result.stdout.split()[-2:] == [database_url, "True"]
     assert not (tmp_path / "unused").exists()

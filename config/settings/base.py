@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "exercises",
     "coaching",
     "outcomes",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,133 @@
+"""The demo clinic `make run` shows: staff of every role and ~200 patients in varied states,
+written through the same services the API uses, so every clinical rule (and the audit) holds."""
+
+import datetime as dt
+import os
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from faker import Faker
+
+from accounts.models import Clinic, User
+from accounts.services import clinic_create, staff_create
+from careplans import services as plans
+from careplans.models import GoalCategory
+from core.audit import audit_context
+from patients import services as patients
+from patients.clinical import RedFlag
+from patients.models import PainRegion, RedFlagStatus, ReminderChannel, Sex, Symptom
+
+DEMO_CLINIC = "Demo Clinic"
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "moverx-demo-2026")  # demo data only
+DEMO_STAFF = [
+    # email, role, first name, last name
+    ("admin@demo.moverx.org", "", "Ada", "Admin"),
+    ("manager@demo.moverx.org", "manager", "Grace", "Okoye"),
+    ("pt@demo.moverx.org", "pt", "Priya", "Shah"),
+    ("pt2@demo.moverx.org", "pt", "Daniel", "Kim"),
+    ("coach@demo.moverx.org", "coach", "Maya", "Lopez"),
+    ("coach2@demo.moverx.org", "coach", "Tom", "Becker"),
+    ("app@demo.moverx.org", "integration", "Patient", "App"),
+]
+TIMEZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "Europe/London"]
+GOALS = [
+    (GoalCategory.PAIN, "Sit through a work meeting without pain", "NPRS <= 3"),
+    (GoalCategory.FUNCTION, "Carry groceries from the car", "ODI <= 20"),
+    (GoalCategory.CORE_STRENGTH, "Hold a front plank", "60 seconds"),
+    (GoalCategory.RANGE_OF_MOTION, "Touch toes without pain", "fingertips to ankles"),
+    (GoalCategory.EDUCATION, "Use a flare-up plan", "3 flare-ups self-managed"),
+    (GoalCategory.PREVENTION, "Walk daily", "walk 30 min, 5 days a week"),
+    (GoalCategory.MEDICATION_REDUCTION, "Reduce pain medication", "no NSAIDs on 5 of 7 days"),
+]
+
+
+@dataclass
+class DemoStaff:
+    clinic: Clinic
+    admin: User
+    manager: User
+    pts: list[User]
+    coaches: list[User]
+
+
+def seed_demo(*, patients: int = 200, today: dt.date | None = None) -> DemoStaff | None:
+    """Create the demo clinic once; a second call changes nothing and returns None."""
+    if Clinic.objects.filter(name=DEMO_CLINIC).exists():
+        return None
+    today = today or dt.date.today()
+    rng = random.Random(2026)
+    fake = Faker()
+    fake.seed_instance(2026)
+    with audit_context(request_id="seed_demo"), transaction.atomic():
+        staff = _staff()
+        for number in range(patients):
+            _patient_journey(staff, rng, fake, today, number)
+    return staff
+
+
+def _staff() -> DemoStaff:
+    clinic = clinic_create(name=DEMO_CLINIC, timezone="America/New_York")
+    users = {}
+    for email, role, first, last in DEMO_STAFF:
+        if role:
+            users[email] = staff_create(email=email, password=DEMO_PASSWORD, role=role, clinic=clinic,
+                                        first_name=first, last_name=last)
+        else:
+            users[email] = User.objects.filter(email=email).first() or User.objects.create_superuser(
+                email, DEMO_PASSWORD, first_name=first, last_name=last)
+    by_role = lambda role: [u for u in users.values() if u.role == role]  # noqa: E731
+    return DemoStaff(clinic=clinic, admin=users["admin@demo.moverx.org"],
+                     manager=by_role("manager")[0], pts=by_role("pt"), coaches=by_role("coach"))
+
+
+def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, today: dt.date, number: int) -> None:
+    pt, coach = staff.pts[number % len(staff.pts)], staff.coaches[number % len(staff.coaches)]
+    state = rng.choices(["none", "draft", "active", "paused", "discharged", "flagged"],
+                        weights=[10, 8, 55, 5, 16, 6])[0]
+    # Plans started at most ~12 weeks ago (active) or long enough ago to be discharged.
+    start = today - dt.timedelta(days=rng.randint(120, 200) if state == "discharged" else rng.randint(0, 84))
+    onset_days = rng.choices([rng.randint(3, 41), rng.randint(42, 83), rng.randint(84, 1500)], weights=[2, 2, 6])[0]
+    sex = rng.choice([Sex.FEMALE, Sex.MALE])
+    first = fake.first_name_female() if sex == Sex.FEMALE else fake.first_name_male()
+    last = fake.last_name()
+    channel = rng.choices([ReminderChannel.EMAIL, ReminderChannel.SMS, ReminderChannel.NONE], weights=[6, 3, 1])[0]
+    flags = rng.sample(list(RedFlag), k=rng.randint(1, 2)) if state == "flagged" or rng.random() < 0.06 else []
+    patient = patients.patient_create(
+        actor=pt, clinic=staff.clinic, first_name=first, last_name=last, sex=sex,
+        date_of_birth=today - dt.timedelta(days=rng.randint(19 * 365, 78 * 365)),
+        email=f"{first}.{last}.{number}@example.org".lower(), phone=f"+1 555 01{number:02d}"[:16],
+        timezone=rng.choice(TIMEZONES), reminder_channel=channel, pain_region=rng.choices(
+            list(PainRegion), weights=[7, 1, 2, 0.5])[0],
+        pain_onset_date=start - dt.timedelta(days=onset_days),
+        symptoms=rng.sample(list(Symptom), k=rng.randint(1, 4)), red_flags=flags,
+        primary_pt=pt, coach=coach,
+    )
+    if state in ("none", "flagged"):
+        return
+    if patient.red_flag_status == RedFlagStatus.POSITIVE:
+        outcome = rng.choice([RedFlagStatus.CLEARED, RedFlagStatus.CLEARED, RedFlagStatus.REFERRED])
+        patients.patient_review_red_flags(actor=pt, patient_id=patient.pk, outcome=outcome,
+                                          note="Screened at evaluation; no serious pathology suspected.")
+    plan = plans.care_plan_create(
+        actor=pt, patient=patient, start_date=start,
+        goals=[dict(zip(("category", "description", "target"), goal, strict=True))
+               for goal in rng.sample(GOALS, k=rng.randint(1, 3))],
+        coverage={"payer": rng.choice(["Aetna", "Cigna", "Medicare", "Self-pay"]),
+                  "referral_required": rng.random() < 0.3, "visit_limit": rng.choice([None, 8, 12, 20])},
+        modalities=rng.sample(["heat", "cold", "tens", "manual_therapy"], k=rng.randint(0, 2)),
+        equipment=rng.sample(["exercise_ball", "resistance_band", "foam_roller", "massage_ball"], k=rng.randint(0, 3)),
+    )
+    if state == "draft":
+        return
+    plans.care_plan_activate(actor=pt, plan_id=plan.pk)
+    if state == "paused":
+        plans.care_plan_pause(actor=pt, plan_id=plan.pk, note="Travelling for two weeks.")
+    elif state == "discharged":
+        plans.care_plan_discharge(actor=pt, plan_id=plan.pk, note="Goals met; independent with home program.")
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    return [(email, role or "admin") for email, role, _, _ in DEMO_STAFF]
+
+
