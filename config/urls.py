@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import AuditEventViewSet, ClinicViewSet, LogoutView, MeView, StaffViewSet, TokenView
 from careplans.api import CarePlanViewSet, VisitViewSet
 from core.views import healthz
+from exercises.api import ExerciseSessionViewSet, ExerciseViewSet, PrescriptionViewSet, TemplateViewSet
 from patients.api import AlertViewSet, PatientViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -18,6 +19,10 @@ router.register("patients", PatientViewSet, basename="patient")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("care-plans", CarePlanViewSet, basename="care-plan")
 router.register("visits", VisitViewSet, basename="visit")
+router.register("exercises", ExerciseViewSet, basename="exercise")
+router.register("templates", TemplateViewSet, basename="template")
+router.register("prescriptions", PrescriptionViewSet, basename="prescription")
+router.register("exercise-sessions", ExerciseSessionViewSet, basename="exercise-session")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

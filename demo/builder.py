@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import random
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from faker import Faker
@@ -14,6 +15,8 @@ from accounts.services import clinic_create, staff_create
 from careplans import services as plans
 from careplans.models import GoalCategory
 from core.audit import audit_context
+from exercises import services as exercises
+from exercises.models import Exercise, ExerciseSession, SessionPrescription
 from patients import services as patients
 from patients.clinical import RedFlag
 from patients.models import PainRegion, RedFlagStatus, ReminderChannel, Sex, Symptom
@@ -49,6 +52,7 @@ class DemoStaff:
     manager: User
     pts: list[User]
     coaches: list[User]
+    integration: User
 
 
 def seed_demo(*, patients: int = 200, today: dt.date | None = None) -> DemoStaff | None:
@@ -78,7 +82,8 @@ def _staff() -> DemoStaff:
                 email, DEMO_PASSWORD, first_name=first, last_name=last)
     by_role = lambda role: [u for u in users.values() if u.role == role]  # noqa: E731
     return DemoStaff(clinic=clinic, admin=users["admin@demo.moverx.org"],
-                     manager=by_role("manager")[0], pts=by_role("pt"), coaches=by_role("coach"))
+                     manager=by_role("manager")[0], pts=by_role("pt"), coaches=by_role("coach"),
+                     integration=by_role("integration")[0])
 
 
 def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, today: dt.date, number: int) -> None:
@@ -118,13 +123,49 @@ def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, today: d
         modalities=rng.sample(["heat", "cold", "tens", "manual_therapy"], k=rng.randint(0, 2)),
         equipment=rng.sample(["exercise_ball", "resistance_band", "foam_roller", "massage_ball"], k=rng.randint(0, 3)),
     )
+    program = _prescribe_program(pt, plan, rng)
     if state == "draft":
         return
     plans.care_plan_activate(actor=pt, plan_id=plan.pk)
+    last_day = min(today, start + dt.timedelta(days=84))
+    _sessions(plan, program, rng, start, last_day, staff.integration)
     if state == "paused":
         plans.care_plan_pause(actor=pt, plan_id=plan.pk, note="Travelling for two weeks.")
     elif state == "discharged":
         plans.care_plan_discharge(actor=pt, plan_id=plan.pk, note="Goals met; independent with home program.")
+    elif rng.random() < 0.3:  # a recent progression, so plan histories have more than the first version
+        first = program[0]
+        harder = first.exercise.progression or first.exercise
+        exercises.prescription_modify(actor=pt, prescription_id=first.pk, expected_version=1, reason="progression",
+                                      note="Doing well; progressing.", exercise=harder, sets=first.sets + 1)
+
+
+def _prescribe_program(pt, plan, rng: random.Random) -> list:
+    library = list(Exercise.objects.filter(clinic__isnull=True, difficulty__lte=3).order_by("id"))
+    times = rng.choice([3, 3, 3, 4, 5])
+    return [exercises.prescription_create(actor=pt, care_plan=plan, exercise=exercise, start_date=plan.start_date,
+                                          times_per_week=times)
+            for exercise in rng.sample(library, k=rng.randint(3, 6))]
+
+
+def _sessions(plan, program, rng: random.Random, first_day: dt.date, last_day: dt.date, app_user) -> None:
+    """Sessions on random days at a patient-specific rate that fades a little over the weeks."""
+    tz = ZoneInfo(plan.patient.timezone)
+    keen = rng.uniform(0.25, 1.0)
+    times = program[0].times_per_week
+    rows, day = [], first_day
+    while day < last_day:
+        week = (day - first_day).days // 7
+        if rng.random() < keen * (1 - 0.03 * week) * times / 7:
+            at = dt.datetime.combine(day, dt.time(rng.randint(6, 21), rng.randint(0, 59)), tzinfo=tz)
+            rows.append(ExerciseSession(patient=plan.patient, care_plan=plan, performed_at=at,
+                                        duration_minutes=rng.randint(10, 40), pain_during=rng.randint(0, 6),
+                                        source=ExerciseSession.Source.PATIENT_APP, recorded_by=app_user))
+        day += dt.timedelta(days=1)
+    ExerciseSession.objects.bulk_create(rows)
+    SessionPrescription.objects.bulk_create(
+        SessionPrescription(session=session, prescription=prescription)
+        for session in rows for prescription in program)
 
 
 def demo_logins() -> list[tuple[str, str]]:

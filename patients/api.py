@@ -14,6 +14,7 @@ from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
 from core.clock import local_today
 from core.errors import InvalidInput
 from core.queries import SubqueryCount
+from exercises.selectors import plan_adherence_sql
 from patients import clinical, services
 from patients.models import Alert, Patient, RedFlagStatus
 from patients.selectors import alerts_visible_to, patients_visible_to
@@ -34,6 +35,8 @@ class PatientSerializer(serializers.ModelSerializer):
     red_flag_categories = serializers.SerializerMethodField()
     active_care_plan = serializers.IntegerField(source="active_care_plan_id", read_only=True, allow_null=True)
     open_alerts = serializers.IntegerField(source="open_alert_count", read_only=True)
+    adherence = serializers.FloatField(read_only=True, allow_null=True,
+                                       help_text="Adherence so far of the open care plan (clinical-reference §4).")
 
     class Meta:
         model = Patient
@@ -42,7 +45,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "email", "phone", "timezone", "reminder_channel", "reminders_opted_out", "pain_region",
             "pain_onset_date", "episode_type", "symptoms", "red_flags", "red_flag_categories",
             "red_flag_status", "red_flag_reviewed_by", "red_flag_reviewed_at", "red_flag_review_note",
-            "primary_pt", "coach", "active_care_plan", "open_alerts", "created_at", "updated_at",
+            "primary_pt", "coach", "active_care_plan", "adherence", "open_alerts", "created_at", "updated_at",
         ]
         read_only_fields = fields
 
@@ -85,6 +88,8 @@ class PatientFilter(django_filters.FilterSet):
     coach = IdFilter(field_name="coach_id")
     primary_pt = IdFilter(field_name="primary_pt_id")
     has_open_alerts = django_filters.BooleanFilter(method="filter_open_alerts")
+    adherence_below = django_filters.NumberFilter(field_name="adherence", lookup_expr="lt", min_value=0,
+                                                  max_value=1, help_text="e.g. 0.5: patients below 50%.")
 
     class Meta:
         model = Patient
@@ -99,6 +104,7 @@ def patient_list(user):
     open_plans = open_plans_of(OuterRef("pk"))
     return patients_visible_to(user).annotate(
         active_care_plan_id=Subquery(open_plans.values("pk")[:1]),
+        adherence=plan_adherence_sql(Subquery(open_plans.values("pk")[:1])),
         active_care_plan_start=Subquery(open_plans.values("start_date")[:1]),
         open_alert_count=SubqueryCount(Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)),
     )
@@ -114,7 +120,7 @@ class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
-    ordering_fields = ["last_name", "created_at", "id"]
+    ordering_fields = ["last_name", "created_at", "id", "adherence"]
     audit_patient_id = "pk"
     audit_clinic_id = "clinic_id"
     action_permissions = {

@@ -24,6 +24,7 @@ class Case:
     body: object = None  # callable(side, world) -> request body naming `side`'s rows
     headers: object = None  # callable(obj) -> extra headers
     list_of: str | None = None  # for lists: the Side attribute whose id must (not) appear
+    query: dict | None = None  # query parameters
     extra: dict = field(default_factory=dict)
 
 
@@ -94,6 +95,43 @@ CASES = {
         "care_plan": side.active_plan.pk, "occurred_at": "2024-01-02T10:00:00Z", "mode": "video",
         "kind": "follow_up"}),
     ("visit-detail", "get"): Case(READ, target="visit"),
+    ("care-plan-adherence-weeks", "get"): Case(READ, target="active_plan"),
+    ("care-plan-prescriptions-as-of", "get"): Case(READ, target="active_plan", query={"at": "2030-01-01T00:00:00Z"}),
+    ("exercise-list", "get"): Case(READ, list_of="exercise", query={"custom": "true"}),
+    ("exercise-list", "post"): Case(statuses(201, {"pt"}), body=lambda side, world: {
+        "name": "Doorway pec stretch", "category": "stretching", "body_regions": ["shoulders"],
+        "equipment": ["none"], "difficulty": 1, "instructions": "Stand in a doorway.", "default_sets": 2,
+        "default_hold_seconds": 30, "progression": side.exercise.pk}),
+    ("exercise-detail", "get"): Case(READ, target="exercise"),
+    ("exercise-detail", "patch"): Case(statuses(200, {"pt"}), target="exercise",
+                                       body=lambda side, world: {"difficulty": 3}),
+    ("template-list", "get"): Case(READ, list_of="template"),
+    ("template-list", "post"): Case(statuses(201, {"pt", "manager"}), body=lambda side, world: {
+        "name": "Neck basics", "items": [{"exercise": side.exercise.pk, "sets": 2, "reps": 8}]}),
+    ("template-detail", "get"): Case(READ, target="template"),
+    ("template-detail", "patch"): Case(statuses(200, {"pt", "manager"}), target="template",
+                                       body=lambda side, world: {"description": "For week 1-4"}),
+    ("template-detail", "delete"): Case(statuses(204, {"pt", "manager"}), target="template"),
+    ("template-apply", "post"): Case(statuses(201, {"pt"}), target="template",
+                                     body=lambda side, world: {"care_plan": world.own.draft_plan.pk}),
+    ("prescription-list", "get"): Case(READ, list_of="prescription"),
+    ("prescription-list", "post"): Case(statuses(201, {"pt"}), body=lambda side, world: {
+        "care_plan": side.draft_plan.pk, "exercise": side.exercise.pk, "times_per_week": 4}),
+    ("prescription-detail", "get"): Case(READ, target="prescription"),
+    ("prescription-detail", "patch"): Case(statuses(200, {"pt"}), target="prescription", headers=if_match,
+                                           body=lambda side, world: {"sets": 4, "reason": "progression"}),
+    ("prescription-discontinue", "post"): Case(statuses(200, {"pt"}), target="prescription",
+                                               body=lambda side, world: {"reason": "pain", "note": "Flare-up"}),
+    ("prescription-history", "get"): Case(READ, target="prescription"),
+    ("exercise-session-list", "get"): Case(READ, list_of="session"),
+    ("exercise-session-list", "post"): Case(statuses(201, {"pt", "coach", "integration"}), body=lambda side, world: {
+        "patient": side.active_plan.patient_id, "performed_at": "2030-01-01T00:00:00Z",
+        "prescriptions": [side.prescription.pk]} | {"performed_at": dt.datetime.now(dt.UTC).isoformat()}),
+    ("exercise-session-detail", "get"): Case(READ, target="session"),
+    ("exercise-session-supersede", "post"): Case(statuses(201, {"pt", "coach", "integration"}), target="session",
+                                                 body=lambda side, world: {
+        "performed_at": dt.datetime.now(dt.UTC).isoformat(), "prescriptions": [side.prescription.pk],
+        "reason": "Wrong time"}),
 }
 
 
@@ -127,6 +165,8 @@ def _call(client, name, method, case, target_side: Side, body_side: Side, world:
     url = reverse(name, args=[obj.pk]) if obj is not None else reverse(name)
     body = case.body(body_side, world) if case.body else None
     headers = case.headers(obj) if case.headers else {}
+    if method == "get":
+        return client.get(url, case.query or {}, **headers)
     return getattr(client, method)(url, body, format="json", **headers)
 
 

@@ -8,6 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from careplans.models import Visit
 from core.audit import record_reads
+from exercises import services
+from exercises.models import Exercise
 from patients.models import Alert
 from tests.factories import CarePlanFactory, ClinicFactory, GoalFactory, PatientFactory, UserFactory
 
@@ -47,6 +49,43 @@ def clinics(side, n):
     ClinicFactory.create_batch(n)
 
 
+def custom_exercises(side, n):
+    for i in range(n):
+        services.exercise_create(actor=side["pt"], clinic=side["clinic"], name=f"Custom {i} {side['clinic'].pk}",
+                                 category="mobility", body_regions=["neck"], equipment=["none"], difficulty=1,
+                                 instructions="Move gently.", default_sets=1, default_reps=5)
+
+
+def templates(side, n):
+    bird_dog = Exercise.objects.get(slug="bird-dog")
+    for i in range(n):
+        services.template_save(actor=side["pt"], clinic=side["clinic"], name=f"T{i}-{dt.datetime.now().timestamp()}",
+                               items=[{"exercise": bird_dog}, {"exercise": bird_dog, "times_per_week": 2}])
+
+
+def _plan_with_prescription(side):
+    plan = side.get("plan")
+    if plan is None:
+        plan = side["plan"] = CarePlanFactory(patient__clinic=side["clinic"], lead_pt=side["pt"], status="active",
+                                              start_date=dt.date.today() - dt.timedelta(days=20))
+    return plan
+
+
+def prescriptions(side, n):
+    plan = _plan_with_prescription(side)
+    for exercise in Exercise.objects.filter(clinic__isnull=True)[:n]:
+        services.prescription_create(actor=side["pt"], care_plan=plan, exercise=exercise)
+
+
+def sessions(side, n):
+    plan = _plan_with_prescription(side)
+    prescription = services.prescription_create(actor=side["pt"], care_plan=plan,
+                                                exercise=Exercise.objects.get(slug="bird-dog"))
+    for i in range(n):
+        services.session_record(actor=side["pt"], patient=plan.patient, prescriptions=[prescription],
+                                performed_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=i + 1), source="staff")
+
+
 LISTS = {
     "/api/v1/patients/": ("pt", patients),
     "/api/v1/care-plans/": ("pt", plans),
@@ -55,6 +94,10 @@ LISTS = {
     "/api/v1/staff/": ("manager", staff),
     "/api/v1/audit-events/?action=read": ("manager", audit_events),
     "/api/v1/clinics/": ("admin", clinics),
+    "/api/v1/exercises/?custom=true": ("pt", custom_exercises),
+    "/api/v1/templates/": ("manager", templates),
+    "/api/v1/prescriptions/": ("pt", prescriptions),
+    "/api/v1/exercise-sessions/": ("coach", sessions),
 }
 
 

@@ -49,3 +49,9 @@ def test_api_operation(case, pt):
         headers={"Authorization": f"Token {token}"},
         checks=[not_a_server_error, response_schema_conformance],
     )
+
+
+def test_schema_is_valid_and_warning_free():
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")

@@ -8,6 +8,8 @@ from accounts.roles import Role
 from careplans.models import CarePlan, Visit
 from core.audit import record_reads
 from core.models import AuditEvent
+from exercises import services
+from exercises.models import Exercise
 from patients.models import Alert, RedFlagStatus
 from tests.factories import CarePlanFactory, ClinicFactory, GoalFactory, PatientFactory, UserFactory
 
@@ -29,6 +31,10 @@ class Side:
     visit: object
     alert: object
     audit_event: object
+    exercise: object  # the clinic's custom exercise
+    template: object
+    prescription: object  # on the active plan
+    session: object
 
     def user(self, role: str):
         return getattr(self, role)
@@ -56,6 +62,15 @@ def build_side(name: str, tz: str) -> Side:
     visit = Visit.objects.create(care_plan=active, occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1),
                                  mode="video", kind="evaluation", recorded_by=pt)
     record_reads(user=manager, rows=[("patients_patient", flagged.pk, flagged.pk, clinic.pk)])
+    library = Exercise.objects.get(slug="bird-dog")
+    exercise = services.exercise_create(actor=pt, clinic=clinic, name=f"{name} wall slide", category="mobility",
+                                        body_regions=["upper_back"], equipment=["none"], difficulty=2,
+                                        instructions="Slide your arms up the wall.", default_sets=2, default_reps=10)
+    template = services.template_save(actor=pt, clinic=clinic, name="Low back, beginner",
+                                      items=[{"exercise": library}, {"exercise": exercise, "times_per_week": 4}])
+    prescription = services.prescription_create(actor=pt, care_plan=active, exercise=library)
+    session, _ = services.session_record(actor=coach, patient=active.patient, prescriptions=[prescription],
+                                         performed_at=dt.datetime.now(dt.UTC), source="staff")
     return Side(
         clinic=clinic, pt=pt, coach=coach, manager=manager, integration=integration,
         patient=patient(),
@@ -67,6 +82,10 @@ def build_side(name: str, tz: str) -> Side:
         alert=Alert.objects.create(patient=flagged, kind=Alert.Kind.RED_FLAG, severity=Alert.Severity.URGENT,
                                    message="Positive red-flag screen"),
         audit_event=AuditEvent.objects.filter(clinic_id=clinic.pk, action="read").latest("id"),
+        exercise=exercise,
+        template=template,
+        prescription=prescription,
+        session=session,
     )
 
 

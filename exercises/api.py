@@ -1,0 +1,432 @@
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.roles import Cap, Role
+from careplans.selectors import care_plans_visible_to
+from core.api.concurrency import etag, expected_version
+from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.filters import IdFilter, SearchFilter
+from core.api.pagination import NewestFirstCursorPagination
+from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
+from core.errors import InvalidInput
+from exercises import services
+from exercises.models import (
+    EXERCISE_EQUIPMENT,
+    BodyRegion,
+    Category,
+    ChangeReason,
+    Exercise,
+    ExerciseSession,
+    Prescription,
+    ProgramTemplate,
+    TemplateItem,
+)
+from exercises.selectors import (
+    exercises_visible_to,
+    prescription_history,
+    prescriptions_visible_to,
+    sessions_visible_to,
+    templates_visible_to,
+)
+from patients.selectors import patients_visible_to
+
+MODIFY_REASONS = [reason for reason in ChangeReason.choices if reason[0] != ChangeReason.PRESCRIBED]
+
+
+# --- Exercise library ---------------------------------------------------------------------------
+
+
+class ExerciseSerializer(serializers.ModelSerializer):
+    is_custom = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Exercise
+        fields = ["id", "slug", "name", "category", "body_regions", "equipment", "difficulty", "instructions",
+                  "default_sets", "default_reps", "default_hold_seconds", "progression", "regression", "clinic",
+                  "is_custom"]
+        read_only_fields = fields
+
+    def get_is_custom(self, exercise) -> bool:
+        return exercise.clinic_id is not None
+
+
+class ExerciseInputSerializer(serializers.ModelSerializer):
+    progression = ScopedPrimaryKeyRelatedField(scope=exercises_visible_to, required=False, allow_null=True)
+    regression = ScopedPrimaryKeyRelatedField(scope=exercises_visible_to, required=False, allow_null=True)
+    body_regions = serializers.ListField(child=serializers.ChoiceField(choices=BodyRegion.choices),
+                                         min_length=1, max_length=len(BodyRegion.choices))
+    equipment = serializers.ListField(child=serializers.ChoiceField(choices=EXERCISE_EQUIPMENT),
+                                      min_length=1, max_length=len(EXERCISE_EQUIPMENT))
+
+    class Meta:
+        model = Exercise
+        fields = ["name", "category", "body_regions", "equipment", "difficulty", "instructions", "default_sets",
+                  "default_reps", "default_hold_seconds", "progression", "regression"]
+
+    def validate(self, data):
+        reps = data.get("default_reps", getattr(self.instance, "default_reps", None))
+        hold = data.get("default_hold_seconds", getattr(self.instance, "default_hold_seconds", None))
+        if reps is None and hold is None:
+            raise serializers.ValidationError({"default_reps": ["Give default repetitions or a hold time."]})
+        return data
+
+
+class ExerciseFilter(django_filters.FilterSet):
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    body_region = django_filters.ChoiceFilter(choices=BodyRegion.choices, method="filter_contains")
+    equipment = django_filters.ChoiceFilter(choices=EXERCISE_EQUIPMENT, method="filter_contains")
+    difficulty = django_filters.NumberFilter(field_name="difficulty", min_value=1, max_value=5)
+    search = SearchFilter(fields=["name", "instructions"])
+    custom = django_filters.BooleanFilter(field_name="clinic", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Exercise
+        fields = ["category", "body_region", "equipment", "difficulty", "search", "custom"]
+
+    def filter_contains(self, queryset, name, value):
+        field = "body_regions" if name == "body_region" else "equipment"
+        return queryset.filter(**{f"{field}__contains": [value]})
+
+
+class ExerciseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """The shared exercise library plus the clinic's own exercises. PTs add and edit custom ones."""
+
+    serializer_class = ExerciseSerializer
+    filterset_class = ExerciseFilter
+    ordering_fields = ["name", "difficulty", "category"]
+    action_permissions = {
+        "list": Cap.READ_CLINICAL,
+        "retrieve": Cap.READ_CLINICAL,
+        "create": Cap.PRESCRIBE,
+        "partial_update": Cap.PRESCRIBE,
+    }
+
+    def selector(self, user):
+        return exercises_visible_to(user)
+
+    @extend_schema(request=ExerciseInputSerializer, responses={201: ExerciseSerializer})
+    def create(self, request):
+        if request.user.clinic is None:
+            raise InvalidInput({"non_field_errors": ["Custom exercises belong to a clinic; admins use the admin."]})
+        exercise = services.exercise_create(actor=request.user, clinic=request.user.clinic,
+                                            **self.validated(ExerciseInputSerializer))
+        return Response(ExerciseSerializer(exercise).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ExerciseInputSerializer, responses=ExerciseSerializer)
+    def partial_update(self, request, pk=None):
+        exercise = self.get_object()
+        serializer = ExerciseInputSerializer(exercise, data=request.data, partial=True,
+                                             context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        exercise = services.exercise_update(exercise=exercise, **serializer.validated_data)
+        return Response(ExerciseSerializer(exercise).data)
+
+
+# --- Prescriptions ------------------------------------------------------------------------------
+
+
+class DosageSerializerMixin(serializers.Serializer):
+    sets = serializers.IntegerField(min_value=1, max_value=10, required=False)
+    reps = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
+    hold_seconds = serializers.IntegerField(min_value=1, max_value=3600, required=False, allow_null=True)
+    times_per_week = serializers.IntegerField(min_value=1, max_value=14, required=False)
+    side = serializers.ChoiceField(choices=Prescription._meta.get_field("side").choices, required=False)
+    load = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class PrescriptionSerializer(serializers.ModelSerializer):
+    patient = serializers.IntegerField(source="care_plan.patient_id", read_only=True)
+
+    class Meta:
+        model = Prescription
+        fields = ["id", "care_plan", "patient", "exercise", "sets", "reps", "hold_seconds", "times_per_week",
+                  "side", "load", "notes", "start_date", "status", "version", "created_by", "created_at",
+                  "updated_at"]
+        read_only_fields = fields
+
+
+class PrescriptionCreateSerializer(DosageSerializerMixin):
+    care_plan = ScopedPrimaryKeyRelatedField(scope=care_plans_visible_to)
+    exercise = ScopedPrimaryKeyRelatedField(scope=exercises_visible_to)
+    start_date = serializers.DateField(required=False)
+
+
+class PrescriptionModifySerializer(DosageSerializerMixin):
+    exercise = ScopedPrimaryKeyRelatedField(scope=exercises_visible_to, required=False)
+    reason = serializers.ChoiceField(choices=MODIFY_REASONS)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class DiscontinueSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=MODIFY_REASONS)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    changed_by = serializers.IntegerField()
+    changed_at = serializers.DateTimeField()
+    valid_from = serializers.DateTimeField()
+    reason = serializers.CharField()
+    note = serializers.CharField()
+    changes = serializers.DictField(child=serializers.ListField(allow_null=True))
+
+
+class PrescriptionFilter(django_filters.FilterSet):
+    care_plan = IdFilter(field_name="care_plan_id")
+    patient = IdFilter(field_name="care_plan__patient_id")
+    status = django_filters.ChoiceFilter(choices=Prescription.Status.choices)
+
+    class Meta:
+        model = Prescription
+        fields = ["care_plan", "patient", "status"]
+
+
+class PrescriptionViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Prescribed exercises. PTs prescribe and change them (If-Match, with a reason); every change
+    is kept in `history/`."""
+
+    serializer_class = PrescriptionSerializer
+    filterset_class = PrescriptionFilter
+    ordering_fields = ["id", "start_date"]
+    audit_patient_id = "care_plan.patient_id"
+    audit_clinic_id = "care_plan.patient.clinic_id"
+    action_permissions = {
+        "list": Cap.READ_CLINICAL,
+        "retrieve": Cap.READ_CLINICAL,
+        "history": Cap.READ_CLINICAL,
+        "create": Cap.PRESCRIBE,
+        "partial_update": Cap.PRESCRIBE,
+        "discontinue": Cap.PRESCRIBE,
+    }
+
+    def selector(self, user):
+        return prescriptions_visible_to(user).select_related("care_plan__patient")
+
+    def _respond(self, prescription_id, status_code=status.HTTP_200_OK):
+        prescription = self.get_queryset().get(pk=prescription_id)
+        return Response(PrescriptionSerializer(prescription).data, status=status_code,
+                        headers={"ETag": etag(prescription.version)})
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag(response.data["version"])
+        return response
+
+    @extend_schema(request=PrescriptionCreateSerializer, responses={201: PrescriptionSerializer})
+    def create(self, request):
+        prescription = services.prescription_create(actor=request.user,
+                                                    **self.validated(PrescriptionCreateSerializer))
+        return self._respond(prescription.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=PrescriptionModifySerializer, responses=PrescriptionSerializer)
+    def partial_update(self, request, pk=None):
+        prescription = self.get_object()
+        version = expected_version(request)
+        data = self.validated(PrescriptionModifySerializer)
+        services.prescription_modify(actor=request.user, prescription_id=prescription.pk, expected_version=version,
+                                     **data)
+        return self._respond(prescription.pk)
+
+    @extend_schema(request=DiscontinueSerializer, responses=PrescriptionSerializer)
+    @action(detail=True, methods=["post"])
+    def discontinue(self, request, pk=None):
+        prescription = self.get_object()
+        version = expected_version(request) if "If-Match" in request.headers else None
+        services.prescription_discontinue(actor=request.user, prescription_id=prescription.pk,
+                                          expected_version=version, **self.validated(DiscontinueSerializer))
+        return self._respond(prescription.pk)
+
+    @extend_schema(responses=HistoryEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request, pk=None):
+        return Response(HistoryEntrySerializer(prescription_history(self.get_object()), many=True).data)
+
+
+# --- Programme templates ------------------------------------------------------------------------
+
+
+class TemplateItemSerializer(DosageSerializerMixin, serializers.ModelSerializer):
+    exercise = ScopedPrimaryKeyRelatedField(scope=exercises_visible_to)
+
+    class Meta:
+        model = TemplateItem
+        fields = ["exercise", "sets", "reps", "hold_seconds", "times_per_week", "side", "load", "notes"]
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    items = TemplateItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ProgramTemplate
+        fields = ["id", "clinic", "name", "description", "items", "created_by", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class TemplateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    items = TemplateItemSerializer(many=True, min_length=1, max_length=50)
+
+
+class TemplateUpdateSerializer(TemplateInputSerializer):
+    name = serializers.CharField(max_length=120, required=False)
+    items = TemplateItemSerializer(many=True, min_length=1, max_length=50, required=False)
+
+
+class ApplyTemplateSerializer(serializers.Serializer):
+    care_plan = ScopedPrimaryKeyRelatedField(scope=care_plans_visible_to)
+    start_date = serializers.DateField(required=False)
+
+
+class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """A clinic's saved programmes. PTs and managers keep them; PTs apply them to a plan."""
+
+    serializer_class = TemplateSerializer
+    filterset_fields = ["name"]
+    action_permissions = {
+        "list": Cap.READ_CLINICAL,
+        "retrieve": Cap.READ_CLINICAL,
+        "create": Cap.MANAGE_TEMPLATES,
+        "partial_update": Cap.MANAGE_TEMPLATES,
+        "destroy": Cap.MANAGE_TEMPLATES,
+        "apply": Cap.PRESCRIBE,
+    }
+
+    def selector(self, user):
+        return templates_visible_to(user).prefetch_related("items")
+
+    @extend_schema(request=TemplateInputSerializer, responses={201: TemplateSerializer})
+    def create(self, request):
+        if request.user.clinic is None:
+            raise InvalidInput({"non_field_errors": ["Templates belong to a clinic."]})
+        template = services.template_save(actor=request.user, clinic=request.user.clinic,
+                                          **self.validated(TemplateInputSerializer))
+        return Response(TemplateSerializer(self.get_queryset().get(pk=template.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TemplateUpdateSerializer, responses=TemplateSerializer)
+    def partial_update(self, request, pk=None):
+        template = services.template_save(actor=request.user, clinic=None, template=self.get_object(),
+                                          **self.validated(TemplateUpdateSerializer))
+        return Response(TemplateSerializer(self.get_queryset().get(pk=template.pk)).data)
+
+    def destroy(self, request, pk=None):
+        services.template_delete(template=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=ApplyTemplateSerializer, responses={201: PrescriptionSerializer(many=True)})
+    @action(detail=True, methods=["post"], pagination_class=None)
+    def apply(self, request, pk=None):
+        prescriptions = services.template_apply(actor=request.user, template=self.get_object(),
+                                                **self.validated(ApplyTemplateSerializer))
+        return Response(PrescriptionSerializer(prescriptions, many=True).data, status=status.HTTP_201_CREATED)
+
+
+# --- Exercise sessions --------------------------------------------------------------------------
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    prescriptions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    is_superseded = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExerciseSession
+        fields = ["id", "patient", "care_plan", "performed_at", "prescriptions", "duration_minutes", "pain_during",
+                  "source", "external_id", "recorded_by", "created_at", "supersedes", "supersede_reason",
+                  "superseded_at", "is_superseded"]
+        read_only_fields = fields
+
+    def get_is_superseded(self, session) -> bool:
+        return session.superseded_at is not None
+
+
+class SessionBodySerializer(serializers.Serializer):
+    performed_at = serializers.DateTimeField()
+    prescriptions = ScopedPrimaryKeyRelatedField(scope=prescriptions_visible_to, many=True)
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=600, required=False, allow_null=True)
+    pain_during = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
+
+    def validate_prescriptions(self, value):
+        if not value:
+            raise serializers.ValidationError("Name at least one prescribed exercise that was done.")
+        if len(value) > 100:
+            raise serializers.ValidationError("At most 100 exercises per session.")
+        return value
+
+
+class SessionCreateSerializer(SessionBodySerializer):
+    patient = ScopedPrimaryKeyRelatedField(scope=patients_visible_to)
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class SessionSupersedeSerializer(SessionBodySerializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class SessionFilter(django_filters.FilterSet):
+    patient = IdFilter(field_name="patient_id")
+    care_plan = IdFilter(field_name="care_plan_id")
+    include_superseded = django_filters.BooleanFilter(method="filter_superseded")
+
+    class Meta:
+        model = ExerciseSession
+        fields = ["patient", "care_plan", "include_superseded"]
+
+    def filter_superseded(self, queryset, name, value):
+        return queryset if value else queryset.filter(superseded_at__isnull=True)
+
+
+class SessionPagination(NewestFirstCursorPagination):
+    ordering = ("-performed_at", "-id")
+
+
+def _source(user) -> str:
+    return ExerciseSession.Source.PATIENT_APP if user.role == Role.INTEGRATION else ExerciseSession.Source.STAFF
+
+
+class ExerciseSessionViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Home exercise sessions (append-only). The patient app's backend and coaches send them;
+    a correction supersedes a session instead of editing it. Corrected rows are hidden unless
+    `include_superseded=true`."""
+
+    serializer_class = SessionSerializer
+    filterset_class = SessionFilter
+    pagination_class = SessionPagination
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    audit_clinic_id = "patient.clinic_id"
+    action_permissions = {
+        "list": Cap.READ_CLINICAL,
+        "retrieve": Cap.READ_CLINICAL,
+        "create": Cap.RECORD_SESSION,
+        "supersede": Cap.RECORD_SESSION,
+    }
+
+    def selector(self, user):
+        return sessions_visible_to(user).select_related("patient").prefetch_related("prescriptions")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list" and "include_superseded" not in self.request.query_params:
+            queryset = queryset.filter(superseded_at__isnull=True)  # corrected rows are hidden by default
+        return queryset
+
+    @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer, 200: SessionSerializer})
+    def create(self, request):
+        session, created = services.session_record(actor=request.user, source=_source(request.user),
+                                                   **self.validated(SessionCreateSerializer))
+        return Response(SessionSerializer(self.get_queryset().get(pk=session.pk)).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=SessionSupersedeSerializer, responses={201: SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def supersede(self, request, pk=None):
+        session = services.session_supersede(actor=request.user, session_id=self.get_object().pk,
+                                             source=_source(request.user),
+                                             **self.validated(SessionSupersedeSerializer))
+        return Response(SessionSerializer(self.get_queryset().get(pk=session.pk)).data,
+                        status=status.HTTP_201_CREATED)
