@@ -20,6 +20,22 @@ def require(condition: bool, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _reference_data(request, django_db_blocker):
+    """Migrations load reference data (the exercise library); a transactional test's flush empties
+    every table. Restore it, committed, before the next test that uses the database."""
+    if "django_db" not in {marker.name for marker in request.node.iter_markers()} and not (
+            {"db", "transactional_db"} & set(request.fixturenames)):
+        return
+    from exercises.library import sync_library
+    from exercises.models import Exercise
+
+    request.getfixturevalue("django_db_setup")  # the test database, not the development one
+    with django_db_blocker.unblock():
+        if not Exercise.objects.filter(clinic__isnull=True).exists():
+            sync_library(Exercise)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttling and lock-out state lives in the cache: each test starts clean."""
     cache.clear()

@@ -1,0 +1,66 @@
+from django.contrib import admin
+
+from exercises.models import Exercise, ExerciseSession, Prescription, PrescriptionVersion, ProgramTemplate, TemplateItem
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Clinical facts change only through the services (API and workspace), which keep their history."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "difficulty", "clinic"]
+    list_filter = ["category", "difficulty", ("clinic", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "slug", "instructions"]
+    raw_id_fields = ["progression", "regression", "created_by"]
+    list_select_related = ["clinic"]
+
+
+class TemplateItemInline(admin.TabularInline):
+    model = TemplateItem
+    extra = 0
+    raw_id_fields = ["exercise"]
+
+
+@admin.register(ProgramTemplate)
+class ProgramTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "clinic", "updated_at"]
+    list_filter = ["clinic"]
+    inlines = [TemplateItemInline]
+    raw_id_fields = ["created_by"]
+
+
+class VersionInline(admin.TabularInline):
+    model = PrescriptionVersion
+    extra = 0
+    can_delete = False
+    fields = ["version", "exercise", "status", "sets", "reps", "hold_seconds", "times_per_week", "valid_from",
+              "reason", "note", "changed_by", "changed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Prescription)
+class PrescriptionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "care_plan", "exercise", "status", "version", "times_per_week"]
+    list_filter = ["status"]
+    list_select_related = ["exercise", "care_plan"]
+    inlines = [VersionInline]
+
+
+@admin.register(ExerciseSession)
+class ExerciseSessionAdmin(ReadOnlyAdmin):
+    list_display = ["performed_at", "patient", "care_plan", "source", "superseded_at"]
+    list_filter = ["source"]
+    list_select_related = ["patient", "care_plan"]
