@@ -2,16 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
 
 from accounts.api import AuditEventViewSet, ClinicViewSet, LogoutView, MeView, StaffViewSet, TokenView
 from careplans.api import CarePlanViewSet, VisitViewSet
+from core.api.routers import Router
 from core.views import healthz
 from exercises.api import ExerciseSessionViewSet, ExerciseViewSet, PrescriptionViewSet, TemplateViewSet
+from outcomes.api import AssessmentViewSet, OutcomeReportViewSet, ReassessmentViewSet
 from patients.api import AlertViewSet, PatientViewSet
 
-router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
+router = Router()
 router.register("clinics", ClinicViewSet, basename="clinic")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
@@ -23,6 +23,9 @@ router.register("exercises", ExerciseViewSet, basename="exercise")
 router.register("templates", TemplateViewSet, basename="template")
 router.register("prescriptions", PrescriptionViewSet, basename="prescription")
 router.register("exercise-sessions", ExerciseSessionViewSet, basename="exercise-session")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("reassessments", ReassessmentViewSet, basename="reassessment")
+router.register("reports/outcomes", OutcomeReportViewSet, basename="outcome-report")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

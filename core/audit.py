@@ -63,7 +63,7 @@ def audit_triggers(*, patient: str | None, clinic: str | None = None, exclude: I
                    {clinic_sql}, {patient_sql}, '{action}', TG_TABLE_NAME, r.id, {changes}
             FROM {rows} r {extra_from} {join} {where};
             RETURN NULL;
-        """  # noqa: S608
+        """
 
     # For an update, only the columns that changed, as {"column": [old, new]}.
     diff = f"""
@@ -74,7 +74,7 @@ def audit_triggers(*, patient: str | None, clinic: str | None = None, exclude: I
             JOIN jsonb_each(to_jsonb(o) - {drop}) b ON b.key = n.key
             WHERE n.value IS DISTINCT FROM b.value
         ) d
-    """  # noqa: S608
+    """
     return [
         pgtrigger.Trigger(
             name="audit_insert",

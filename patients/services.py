@@ -35,7 +35,16 @@ def _open_red_flag_alert(patient: Patient, new_flags: list[str]) -> Alert:
     else:
         severity = Alert.Severity.URGENT
         message = f"Positive red-flag screen ({', '.join(categories)}): review before activating a care plan."
-    return Alert.objects.create(patient=patient, kind=Alert.Kind.RED_FLAG, severity=severity, message=message)
+    return alert_open(patient=patient, kind=Alert.Kind.RED_FLAG, severity=severity, message=message)
+
+
+def alert_open(*, patient: Patient, kind: str, severity: str, message: str, source_id: int | None = None) -> Alert:
+    """Open an alert and tell the patient's PT and coach at once (by e-mail, after the commit)."""
+    from patients.tasks import notify_alert
+
+    alert = Alert.objects.create(patient=patient, kind=kind, severity=severity, message=message, source_id=source_id)
+    transaction.on_commit(lambda: notify_alert.delay(alert.pk))
+    return alert
 
 
 def _apply_red_flags(patient: Patient, old_flags: list[str]) -> None:

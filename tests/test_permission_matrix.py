@@ -128,6 +128,20 @@ CASES = {
         "patient": side.active_plan.patient_id, "performed_at": "2030-01-01T00:00:00Z",
         "prescriptions": [side.prescription.pk]} | {"performed_at": dt.datetime.now(dt.UTC).isoformat()}),
     ("exercise-session-detail", "get"): Case(READ, target="session"),
+    ("assessment-list", "get"): Case(READ, list_of="assessment"),
+    ("assessment-list", "post"): Case(statuses(201, {"pt", "coach", "integration"}), body=lambda side, world: {
+        "patient": side.patient.pk, "instrument": "gad7", "answers": [1, 1, 1, 1, 0, 0, 0],
+        "collected_at": dt.datetime.now(dt.UTC).isoformat()}),
+    ("assessment-detail", "get"): Case(READ, target="assessment"),
+    ("assessment-supersede", "post"): Case(statuses(201, {"pt", "coach", "integration"}), target="assessment",
+                                           body=lambda side, world: {
+        "answers": [5], "collected_at": dt.datetime.now(dt.UTC).isoformat(), "reason": "Typo"}),
+    ("reassessment-list", "get"): Case(READ),
+    ("outcome-report-list", "get"): Case(READ, list_of="report"),
+    ("outcome-report-list", "post"): Case(statuses(202, CLINICIANS), body=lambda side, world: {
+        "start_from": "2026-01-01", "start_to": "2026-03-01", "clinic": side.clinic.pk}),
+    ("outcome-report-detail", "get"): Case(READ, target="report"),
+    ("outcome-report-export", "get"): Case(statuses(409, CLINICIANS), target="report"),
     ("exercise-session-supersede", "post"): Case(statuses(201, {"pt", "coach", "integration"}), target="session",
                                                  body=lambda side, world: {
         "performed_at": dt.datetime.now(dt.UTC).isoformat(), "prescriptions": [side.prescription.pk],

@@ -10,6 +10,7 @@ from careplans.models import Visit
 from core.audit import record_reads
 from exercises import services
 from exercises.models import Exercise
+from outcomes import services as outcomes
 from patients.models import Alert
 from tests.factories import CarePlanFactory, ClinicFactory, GoalFactory, PatientFactory, UserFactory
 
@@ -86,6 +87,24 @@ def sessions(side, n):
                                 performed_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=i + 1), source="staff")
 
 
+def assessments(side, n):
+    patient = PatientFactory(clinic=side["clinic"])
+    for i in range(n):
+        outcomes.assessment_record(actor=side["pt"], patient=patient, instrument="nprs", answers=[i % 11],
+                                   collected_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=i), source="staff")
+
+
+def open_plans(side, n):
+    for _ in range(n):
+        CarePlanFactory(patient__clinic=side["clinic"], lead_pt=side["pt"], status="active")
+
+
+def reports(side, n):
+    for _ in range(n):
+        outcomes.report_request(actor=side["manager"], clinic=side["clinic"], start_from=dt.date(2026, 1, 1),
+                                start_to=dt.date(2026, 2, 1), as_of=dt.date(2026, 9, 1))
+
+
 LISTS = {
     "/api/v1/patients/": ("pt", patients),
     "/api/v1/care-plans/": ("pt", plans),
@@ -98,6 +117,9 @@ LISTS = {
     "/api/v1/templates/": ("manager", templates),
     "/api/v1/prescriptions/": ("pt", prescriptions),
     "/api/v1/exercise-sessions/": ("coach", sessions),
+    "/api/v1/assessments/": ("pt", assessments),
+    "/api/v1/reassessments/?page_size=200": ("coach", open_plans),
+    "/api/v1/reports/outcomes/": ("manager", reports),
 }
 
 

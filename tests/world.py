@@ -10,6 +10,7 @@ from core.audit import record_reads
 from core.models import AuditEvent
 from exercises import services
 from exercises.models import Exercise
+from outcomes import services as outcomes
 from patients.models import Alert, RedFlagStatus
 from tests.factories import CarePlanFactory, ClinicFactory, GoalFactory, PatientFactory, UserFactory
 
@@ -35,6 +36,8 @@ class Side:
     template: object
     prescription: object  # on the active plan
     session: object
+    assessment: object
+    report: object
 
     def user(self, role: str):
         return getattr(self, role)
@@ -71,6 +74,10 @@ def build_side(name: str, tz: str) -> Side:
     prescription = services.prescription_create(actor=pt, care_plan=active, exercise=library)
     session, _ = services.session_record(actor=coach, patient=active.patient, prescriptions=[prescription],
                                          performed_at=dt.datetime.now(dt.UTC), source="staff")
+    assessment, _ = outcomes.assessment_record(actor=pt, patient=active.patient, instrument="nprs", answers=[6],
+                                               collected_at=dt.datetime.now(dt.UTC), source="staff")
+    report = outcomes.report_request(actor=manager, clinic=clinic, start_from=dt.date(2026, 1, 1),
+                                     start_to=dt.date(2026, 6, 30), as_of=dt.date(2026, 10, 1))
     return Side(
         clinic=clinic, pt=pt, coach=coach, manager=manager, integration=integration,
         patient=patient(),
@@ -86,6 +93,8 @@ def build_side(name: str, tz: str) -> Side:
         template=template,
         prescription=prescription,
         session=session,
+        assessment=assessment,
+        report=report,
     )
 
 

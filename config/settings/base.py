@@ -3,6 +3,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
@@ -23,7 +24,7 @@ def service_settings(database_url: str, redis_url: str) -> dict:
     """Settings that depend on where PostgreSQL and Redis are; each environment picks the URLs."""
     database = env.db_url_config(database_url)
     database.update(CONN_MAX_AGE=env.int("DATABASE_CONN_MAX_AGE", default=60), CONN_HEALTH_CHECKS=True)
-    broker = redis_url.replace("unix://", "redis+socket://", 1) if redis_url.startswith("unix://") else redis_url
+    broker = env("CELERY_BROKER_URL", default="") or celery_broker_url(redis_url)
     return {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -31,6 +32,23 @@ def service_settings(database_url: str, redis_url: str) -> dict:
         "CACHES": {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}},
         "CELERY_BROKER_URL": broker,
     }
+
+
+def with_redis_db(redis_url: str, db: int) -> str:
+    """The same Redis server, another logical database (tests keep off the development data)."""
+    parts = urlsplit(redis_url)
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}?db={db}"
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def celery_broker_url(redis_url: str) -> str:
+    """Kombu spells a Unix-socket Redis `redis+socket://` and its database `virtual_host`."""
+    parts = urlsplit(redis_url)
+    if parts.scheme != "unix":
+        return redis_url
+    db = dict(pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair).get("db")
+    return f"redis+socket://{parts.path}" + (f"?virtual_host={db}" if db else "")
 
 
 def embedded_or_env_services() -> dict:
@@ -201,6 +219,7 @@ EMAIL_URL = env("EMAIL_URL", default="")
 if EMAIL_URL:
     vars().update(env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MoveRx <no-reply@moverx.local>")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,301 @@
+import csv
+import io
+
+import django_filters
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.roles import Cap, Role
+from accounts.selectors import clinics_visible_to
+from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.filters import IdFilter
+from core.api.pagination import NewestFirstCursorPagination, PagePagination
+from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
+from core.errors import InvalidInput
+from outcomes import services
+from outcomes.instruments import INSTRUMENTS, Code
+from outcomes.models import Assessment, OutcomeReport
+from outcomes.selectors import REASSESSMENT_STATUSES, assessments_visible_to, reassessments, reports_visible_to
+from patients.selectors import patients_visible_to
+
+# --- Assessments --------------------------------------------------------------------------------
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    score = serializers.SerializerMethodField()
+    band = serializers.SerializerMethodField()
+    loinc = serializers.SerializerMethodField()
+    is_superseded = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "patient", "care_plan", "instrument", "answers", "score", "band", "loinc", "collected_at",
+                  "source", "external_id", "recorded_by", "created_at", "supersedes", "supersede_reason",
+                  "superseded_at", "is_superseded"]
+        read_only_fields = fields
+
+    def get_score(self, assessment) -> float:
+        return int(assessment.score) if assessment.score == int(assessment.score) else float(assessment.score)
+
+    def get_band(self, assessment) -> str | None:
+        return assessment.band or None
+
+    def get_loinc(self, assessment) -> str | None:
+        return INSTRUMENTS[assessment.instrument].loinc
+
+    def get_is_superseded(self, assessment) -> bool:
+        return assessment.superseded_at is not None
+
+
+class AssessmentBodySerializer(serializers.Serializer):
+    answers = serializers.JSONField(help_text="Integers, per clinical-reference §1; PSFS: [{label, rating}].")
+    collected_at = serializers.DateTimeField()
+
+
+class AssessmentCreateSerializer(AssessmentBodySerializer):
+    patient = ScopedPrimaryKeyRelatedField(scope=patients_visible_to)
+    instrument = serializers.ChoiceField(choices=Code.choices)
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class AssessmentSupersedeSerializer(AssessmentBodySerializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class AssessmentFilter(django_filters.FilterSet):
+    patient = IdFilter(field_name="patient_id")
+    instrument = django_filters.ChoiceFilter(choices=Code.choices)
+    include_superseded = django_filters.BooleanFilter(method="filter_superseded")
+
+    class Meta:
+        model = Assessment
+        fields = ["patient", "instrument", "include_superseded"]
+
+    def filter_superseded(self, queryset, name, value):
+        return queryset if value else queryset.filter(superseded_at__isnull=True)
+
+
+class AssessmentPagination(NewestFirstCursorPagination):
+    ordering = ("-collected_at", "-id")
+
+
+def _source(user) -> str:
+    return Assessment.Source.PATIENT_APP if user.role == Role.INTEGRATION else Assessment.Source.STAFF
+
+
+class AssessmentViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Outcome measures (append-only), scored on the server. A PHQ-9 with item 9 above 0 opens an
+    urgent safety alert. Corrected rows are hidden unless `include_superseded=true`."""
+
+    serializer_class = AssessmentSerializer
+    filterset_class = AssessmentFilter
+    pagination_class = AssessmentPagination
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    audit_clinic_id = "patient.clinic_id"
+    action_permissions = {
+        "list": Cap.READ_CLINICAL,
+        "retrieve": Cap.READ_CLINICAL,
+        "create": Cap.RECORD_ASSESSMENT,
+        "supersede": Cap.RECORD_ASSESSMENT,
+    }
+
+    def selector(self, user):
+        return assessments_visible_to(user).select_related("patient")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list" and "include_superseded" not in self.request.query_params:
+            queryset = queryset.filter(superseded_at__isnull=True)
+        return queryset
+
+    @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentSerializer, 200: AssessmentSerializer})
+    def create(self, request):
+        assessment, created = services.assessment_record(actor=request.user, source=_source(request.user),
+                                                         **self.validated(AssessmentCreateSerializer))
+        return Response(AssessmentSerializer(assessment).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=AssessmentSupersedeSerializer, responses={201: AssessmentSerializer})
+    @action(detail=True, methods=["post"])
+    def supersede(self, request, pk=None):
+        assessment = services.assessment_supersede(actor=request.user, assessment_id=self.get_object().pk,
+                                                   source=_source(request.user),
+                                                   **self.validated(AssessmentSupersedeSerializer))
+        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+
+# --- Reassessments ------------------------------------------------------------------------------
+
+
+class ReassessmentSerializer(serializers.Serializer):
+    care_plan = serializers.IntegerField(source="id")
+    patient = serializers.IntegerField(source="patient_id")
+    patient_name = serializers.SerializerMethodField()
+    point = serializers.CharField()
+    week = serializers.IntegerField()
+    due_date = serializers.DateField()
+    window_start = serializers.DateField()
+    window_end = serializers.DateField()
+    status = serializers.ChoiceField(choices=REASSESSMENT_STATUSES)
+
+    def get_patient_name(self, row) -> str:
+        return f"{row['first_name']} {row['last_name']}"
+
+
+class ReassessmentQuerySerializer(serializers.Serializer):
+    status = serializers.MultipleChoiceField(choices=REASSESSMENT_STATUSES, required=False)
+    patient = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+
+class ReassessmentViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """Baseline and week 4, 8 and 12 reassessments of the open care plans, with their status.
+    `?status=overdue` is the clinic's list of overdue reassessments."""
+
+    serializer_class = ReassessmentSerializer
+    pagination_class = PagePagination
+    filter_backends: list = []
+    action_permissions = {"list": Cap.READ_CLINICAL}
+
+    def selector(self, user):
+        return assessments_visible_to(user).none()  # the rows come from `reassessments()` below
+
+    @extend_schema(parameters=[ReassessmentQuerySerializer])
+    def list(self, request):
+        query = ReassessmentQuerySerializer(data={"status": request.query_params.getlist("status"),
+                                                  **({"patient": request.query_params["patient"]}
+                                                     if "patient" in request.query_params else {})})
+        query.is_valid(raise_exception=True)
+        rows = reassessments(request.user, statuses=sorted(query.validated_data.get("status") or []) or None,
+                             patient_id=query.validated_data.get("patient"))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ReassessmentSerializer(page, many=True).data)
+
+
+# --- Reports ------------------------------------------------------------------------------------
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    clinic = ScopedPrimaryKeyRelatedField(scope=clinics_visible_to, required=False, allow_null=True,
+                                          help_text="Admins only: a clinic, or empty for every clinic.")
+    start_from = serializers.DateField()
+    start_to = serializers.DateField()
+    as_of = serializers.DateField(required=False, help_text="The report date; default today.")
+    segment_by = serializers.ChoiceField(choices=OutcomeReport.Segment.choices, required=False, default="")
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    results = serializers.SerializerMethodField()
+    adherence = serializers.SerializerMethodField()
+    pain_curve = serializers.SerializerMethodField()
+    segments = serializers.SerializerMethodField()
+    n_plans = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OutcomeReport
+        fields = ["id", "status", "progress", "clinic", "start_from", "start_to", "as_of", "segment_by",
+                  "requested_by", "requested_at", "started_at", "finished_at", "code_version", "error", "n_plans",
+                  "results", "adherence", "pain_curve", "segments"]
+        read_only_fields = fields
+
+    def _part(self, report, name):
+        return (report.results or {}).get(name)
+
+    def get_results(self, report) -> dict | None:
+        return self._part(report, "results")
+
+    def get_adherence(self, report) -> dict | None:
+        return self._part(report, "adherence")
+
+    def get_pain_curve(self, report) -> list | None:
+        return self._part(report, "pain_curve")
+
+    def get_segments(self, report) -> list | None:
+        return self._part(report, "segments")
+
+    def get_n_plans(self, report) -> int | None:
+        return self._part(report, "n_plans")
+
+
+class ReportSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutcomeReport
+        fields = ["id", "status", "progress", "clinic", "start_from", "start_to", "as_of", "segment_by",
+                  "requested_by", "requested_at", "finished_at"]
+        read_only_fields = fields
+
+
+class OutcomeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """12-week change reports (clinical-reference §5). POST answers 202 at once; poll the report
+    until `status` is `done` (`progress` goes 0 to 100), then read it or download `export.csv`."""
+
+    serializer_class = ReportSerializer
+    filterset_fields = ["status"]
+    action_permissions = {
+        "list": Cap.REQUEST_REPORT,
+        "retrieve": Cap.REQUEST_REPORT,
+        "create": Cap.REQUEST_REPORT,
+        "export": Cap.REQUEST_REPORT,
+    }
+
+    def selector(self, user):
+        return reports_visible_to(user)
+
+    def get_serializer_class(self):
+        return ReportSummarySerializer if self.action == "list" else ReportSerializer
+
+    @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer})
+    def create(self, request):
+        data = self.validated(ReportRequestSerializer)
+        clinic = data.pop("clinic", None)
+        if not request.user.is_superuser:
+            if clinic is not None and clinic.pk != request.user.clinic_id:
+                raise InvalidInput({"clinic": ["Only admins choose the clinic."]})
+            clinic = request.user.clinic
+        outcome_report = services.report_request(actor=request.user, clinic=clinic, **data)
+        return Response(ReportSerializer(outcome_report).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)})
+    @action(detail=True, methods=["get"], url_path=r"export\.csv")
+    def export(self, request, pk=None):
+        outcome_report = self.get_object()
+        if outcome_report.status != OutcomeReport.Status.DONE:
+            return Response({"detail": f"The report is {outcome_report.status}, not done."},
+                            status=status.HTTP_409_CONFLICT)
+        response = HttpResponse(report_csv(outcome_report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="moverx-outcomes-{outcome_report.pk}.csv"'
+        return response
+
+
+def report_csv(outcome_report: OutcomeReport) -> str:
+    """One row per figure: segment, section, domain, figure, week, value (a tidy table for BI tools)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["report", "as_of", "segment", "section", "domain", "figure", "week", "value"])
+    views = [("all", outcome_report.results)] + [(s["segment"], s) for s in outcome_report.results["segments"]]
+    for segment, view in views:
+        def row(section, domain, figure, week, value, segment=segment):
+            writer.writerow([outcome_report.pk, outcome_report.as_of, segment, section, domain, figure, week,
+                             "" if value is None else value])
+
+        for domain, figures in view["results"].items():
+            for figure, value in figures.items():
+                if figure == "ci95_mean_percent_improvement":
+                    row("outcomes", domain, "ci95_low", "", value[0] if value else None)
+                    row("outcomes", domain, "ci95_high", "", value[1] if value else None)
+                elif figure == "percent_improvement_distribution":
+                    for bucket in value:
+                        row("distribution", domain, f"{bucket['from']}..{bucket['to']}", "", bucket["n"])
+                else:
+                    row("outcomes", domain, figure, "", value)
+        adherence = view["adherence"]
+        for figure in ("mean_plan_adherence", "mean_sessions_per_week", "n_plans"):
+            row("adherence", "", figure, "", adherence[figure])
+        for week in adherence["weekly"]:
+            row("adherence", "", "mean_adherence", week["week"], week["mean_adherence"])
+        for week in view["pain_curve"]:
+            row("pain_curve", "pain", "mean_nprs", week["week"], week["mean_nprs"])
+    return out.getvalue()

@@ -1,0 +1,71 @@
+import datetime as dt
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from careplans.selectors import care_plans_visible_to
+from outcomes.models import Assessment, OutcomeReport
+from patients.selectors import patients_visible_to
+
+# Reassessment points: (name, plan week, due day, window from, window to), days from the plan start.
+# Baseline and week 12 use the report's windows (clinical-reference §5); weeks 4 and 8 a week
+# either side of the due day (product rule).
+REASSESSMENT_POINTS = [
+    ("baseline", 0, 0, -14, 7),
+    ("week_4", 4, 28, 21, 35),
+    ("week_8", 8, 56, 49, 63),
+    ("week_12", 12, 84, 70, 98),
+]
+REASSESSMENT_STATUSES = ["done", "upcoming", "due", "overdue", "missed"]
+
+
+def assessments_visible_to(user) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(patient__in=patients_visible_to(user))
+
+
+def reports_visible_to(user) -> QuerySet[OutcomeReport]:
+    """A clinic's reports for its staff; every report (including all-clinic ones) for admins."""
+    if user.is_superuser:
+        return OutcomeReport.objects.all()
+    return OutcomeReport.objects.filter(clinic_id=getattr(user, "clinic_id", None))
+
+
+def reassessments(user, *, statuses=None, patient_id=None, today: dt.date | None = None) -> list[dict]:
+    """Every reassessment point of the user's open plans, with its status in the patient's local
+    today: done (any assessment in the window), upcoming, due (by the due day), overdue (past the
+    due day, window still open) or missed (window closed). One query."""
+    plans_sql, plans_params = care_plans_visible_to(user).values("id").query.sql_with_params()
+    points = ", ".join(f"('{name}', {week}, {due}, {low}, {high})" for name, week, due, low, high in
+                       REASSESSMENT_POINTS)
+    sql = f"""
+        WITH plans AS (
+            SELECT cp.id, cp.patient_id, cp.start_date AS s, p.timezone AS tz, p.first_name, p.last_name,
+                   COALESCE(%s::date, (now() AT TIME ZONE p.timezone)::date) AS today
+            FROM careplans_careplan cp JOIN patients_patient p ON p.id = cp.patient_id
+            WHERE cp.status IN ('active', 'paused') AND cp.id IN ({plans_sql})
+              AND (%s::bigint IS NULL OR cp.patient_id = %s::bigint)
+        ),
+        points (name, week, due, low, high) AS (VALUES {points}),
+        checked AS (
+            SELECT pl.*, pt.name AS point, pt.week, pl.s + pt.due AS due_date, pl.s + pt.low AS window_start,
+                   pl.s + pt.high AS window_end,
+                   EXISTS (SELECT 1 FROM outcomes_assessment a
+                           WHERE a.patient_id = pl.patient_id AND a.superseded_at IS NULL
+                             AND a.collected_at >= (pl.s + pt.low)::timestamp AT TIME ZONE pl.tz
+                             AND a.collected_at < (pl.s + pt.high + 1)::timestamp AT TIME ZONE pl.tz) AS done
+            FROM plans pl CROSS JOIN points pt
+        ),
+        statuses AS (
+            SELECT checked.*, CASE WHEN done THEN 'done' WHEN today < window_start THEN 'upcoming'
+                                   WHEN today <= due_date THEN 'due' WHEN today <= window_end THEN 'overdue'
+                                   ELSE 'missed' END AS status
+            FROM checked
+        )
+        SELECT id, patient_id, first_name, last_name, point, week, due_date, window_start, window_end, status
+        FROM statuses WHERE (%s::text[] IS NULL OR status = ANY(%s::text[]))
+        ORDER BY due_date, id, week"""
+    params = [today, *plans_params, patient_id, patient_id, statuses, statuses]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,91 @@
+import datetime as dt
+import time
+
+import pytest
+from rest_framework.test import APIClient
+
+from outcomes.models import OutcomeReport
+from tests.celery_harness import celery_worker, eager_off
+from tests.factories import CarePlanFactory, PatientFactory, UserFactory
+
+REQUEST = {"start_from": "2026-01-01", "start_to": "2026-06-30", "as_of": "2026-10-01"}
+
+
+def scored_plan(clinic, pt, start, baseline, followup):
+    from outcomes.models import Assessment
+
+    plan = CarePlanFactory(patient=PatientFactory(clinic=clinic, timezone="UTC"), lead_pt=pt, start_date=start,
+                           status="discharged", activated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    for day, score in ((0, baseline), (84, followup)):
+        Assessment.objects.create(patient=plan.patient, instrument="nprs", answers=[score], score=score, band="",
+                                  collected_at=dt.datetime.combine(start + dt.timedelta(days=day), dt.time(12),
+                                                                   dt.UTC),
+                                  source="staff", recorded_by=pt)
+    return plan
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_computes_a_requested_report(clinic):
+    manager = UserFactory(clinic=clinic, role="manager")
+    pt = UserFactory(clinic=clinic, role="pt")
+    for n, (baseline, followup) in enumerate([(8, 2), (6, 5), (7, 3)]):
+        scored_plan(clinic, pt, dt.date(2026, 2, 1) + dt.timedelta(days=n), baseline, followup)
+    client = APIClient()
+    client.force_authenticate(manager)
+    with eager_off(), celery_worker():
+        response = client.post("/api/v1/reports/outcomes/", {**REQUEST, "segment_by": "pt"}, format="json")
+        assert response.status_code == 202, response.content
+        assert (response.json()["status"], response.json()["progress"]) == ("pending", 0)
+        seen, deadline = [], time.monotonic() + 60
+        while time.monotonic() < deadline:
+            body = client.get(f"/api/v1/reports/outcomes/{response.json()['id']}/").json()
+            seen.append(body["progress"])
+            if body["status"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+    assert body["status"] == "done", body
+    assert seen == sorted(seen) and seen[-1] == 100
+    pain = body["results"]["pain"]
+    assert (pain["n_included"], pain["n_completers"], pain["mean_improvement"]) == (3, 3, pytest.approx(11 / 3))
+    assert pain["responders_mcid"] == pytest.approx(2 / 3)
+    assert body["segments"][0]["segment"] == str(pt.pk)
+    assert body["code_version"]
+    csv = client.get(f"/api/v1/reports/outcomes/{body['id']}/export.csv")
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    assert "all,outcomes,pain,n_completers,,3" in csv.content.decode()
+
+
+@pytest.mark.django_db
+def test_request_validation_and_scope(client_for, manager, admin_user, outsider_pt, clinic, other_clinic,
+                                      django_capture_on_commit_callbacks):
+    client = client_for(manager)
+    bad = client.post("/api/v1/reports/outcomes/", {"start_from": "2026-06-01", "start_to": "2026-01-01"},
+                      format="json")
+    assert bad.status_code == 400 and "start_to" in bad.json()
+    other = client.post("/api/v1/reports/outcomes/", {**REQUEST, "clinic": other_clinic.pk}, format="json")
+    assert other.status_code == 400 and "clinic" in other.json()
+    assert not OutcomeReport.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs in-process here
+        mine = client.post("/api/v1/reports/outcomes/", REQUEST, format="json").json()
+    assert mine["status"] == "pending" and OutcomeReport.objects.get().status == "done"
+    assert client_for(outsider_pt).get(f"/api/v1/reports/outcomes/{mine['id']}/").status_code == 404
+    everyone = client_for(admin_user).post("/api/v1/reports/outcomes/", {**REQUEST, "clinic": None}, format="json")
+    assert everyone.status_code == 202 and everyone.json()["clinic"] is None
+    assert everyone.json()["id"] not in {r["id"] for r in client.get("/api/v1/reports/outcomes/").json()["results"]}
+
+
+@pytest.mark.django_db
+def test_a_finished_snapshot_never_changes(client_for, manager, django_capture_on_commit_callbacks):
+    from django.db import DatabaseError, transaction
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report_id = client_for(manager).post("/api/v1/reports/outcomes/", REQUEST, format="json").json()["id"]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        OutcomeReport.objects.filter(pk=report_id).update(results={"forged": True})
+    with pytest.raises(DatabaseError), transaction.atomic():
+        OutcomeReport.objects.filter(pk=report_id).delete()
+    from outcomes.services import report_compute
+
+    report_compute(report_id)  # a second delivery of the task: nothing happens
+    assert OutcomeReport.objects.get(pk=report_id).status == "done"
