@@ -20,6 +20,10 @@ test: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+N ?= 10000
+bench: $(INSTALLED)
+	DJANGO_SETTINGS_MODULE=config.settings.bench BENCH_PATIENTS=$(N) $(BIN)/python manage.py bench
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 

@@ -119,7 +119,8 @@ class _ContextWrapper:
             user = self.actor()
             authenticated = user is not None and getattr(user, "is_authenticated", False)
             values = (str(user.pk) if authenticated else "", actor_role(user), self.request_id)
-            execute(_SET_CONTEXT_SQL, values, False, context)
+            # On the driver's cursor: `execute` may be executemany, and this must not re-enter wrappers.
+            context["cursor"].cursor.execute(_SET_CONTEXT_SQL, values)
             self.bound = True
         return execute(sql, params, many, context)
 

@@ -16,6 +16,7 @@ from careplans import services as plans
 from careplans.models import GoalCategory
 from core.audit import audit_context
 from exercises import services as exercises
+from outcomes import services as outcomes
 from exercises.models import Exercise, ExerciseSession, SessionPrescription
 from patients import services as patients
 from patients.clinical import RedFlag
@@ -89,7 +90,7 @@ def _staff() -> DemoStaff:
 def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, today: dt.date, number: int) -> None:
     pt, coach = staff.pts[number % len(staff.pts)], staff.coaches[number % len(staff.coaches)]
     state = rng.choices(["none", "draft", "active", "paused", "discharged", "flagged"],
-                        weights=[10, 8, 55, 5, 16, 6])[0]
+                        weights=[10, 6, 45, 5, 28, 6])[0]
     # Plans started at most ~12 weeks ago (active) or long enough ago to be discharged.
     start = today - dt.timedelta(days=rng.randint(120, 200) if state == "discharged" else rng.randint(0, 84))
     onset_days = rng.choices([rng.randint(3, 41), rng.randint(42, 83), rng.randint(84, 1500)], weights=[2, 2, 6])[0]
@@ -128,7 +129,8 @@ def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, today: d
         return
     plans.care_plan_activate(actor=pt, plan_id=plan.pk)
     last_day = min(today, start + dt.timedelta(days=84))
-    _sessions(plan, program, rng, start, last_day, staff.integration)
+    keen = _sessions(plan, program, rng, start, last_day, staff.integration)
+    _assessments(plan, rng, keen, today, staff.integration)
     if state == "paused":
         plans.care_plan_pause(actor=pt, plan_id=plan.pk, note="Travelling for two weeks.")
     elif state == "discharged":
@@ -148,7 +150,7 @@ def _prescribe_program(pt, plan, rng: random.Random) -> list:
             for exercise in rng.sample(library, k=rng.randint(3, 6))]
 
 
-def _sessions(plan, program, rng: random.Random, first_day: dt.date, last_day: dt.date, app_user) -> None:
+def _sessions(plan, program, rng: random.Random, first_day: dt.date, last_day: dt.date, app_user) -> float:
     """Sessions on random days at a patient-specific rate that fades a little over the weeks."""
     tz = ZoneInfo(plan.patient.timezone)
     keen = rng.uniform(0.25, 1.0)
@@ -166,7 +168,40 @@ def _sessions(plan, program, rng: random.Random, first_day: dt.date, last_day: d
     SessionPrescription.objects.bulk_create(
         SessionPrescription(session=session, prescription=prescription)
         for session in rows for prescription in program)
+    return keen
 
+
+# (instrument, baseline low, baseline high, items, item maximum)
+DEMO_INSTRUMENTS = [("nprs", 4, 9, 1, 10), ("odi", 16, 50, 10, 5), ("phq9", 3, 18, 9, 3), ("gad7", 3, 15, 7, 3)]
+
+
+def _answers(items: int, item_max: int, total: int) -> list[int]:
+    """`items` answers between 0 and `item_max` that add up to `total`."""
+    answers = [total // items + (1 if i < total % items else 0) for i in range(items)]
+    return [min(answer, item_max) for answer in answers]
+
+
+def _assessments(plan, rng: random.Random, keen: float, today: dt.date, app_user) -> None:
+    """Baseline and weeks 4, 8 and 12 through the assessment service (scores, bands and alerts are
+    real): improvement follows adherence; some patients stop answering."""
+    tz = ZoneInfo(plan.patient.timezone)
+    responder = rng.random()
+    for code, low, high, items, item_max in DEMO_INSTRUMENTS:
+        baseline = rng.randint(low, high)
+        for week in (0, 4, 8, 12):
+            day = plan.start_date + dt.timedelta(days=7 * week + rng.randint(-2, 2))
+            if day >= today or (week and rng.random() > 0.95 - 0.07 * week * (1 - keen)):
+                break
+            better = 0.7 * (week / 12) * (0.3 + 0.7 * keen) * responder
+            total = max(0, round(baseline * (1 - better) + rng.uniform(-1, 1)))
+            answers = _answers(items, item_max, total)
+            if code == "odi":  # ODI answers are sections of 0-5 summing to half the percentage
+                answers = _answers(10, 5, min(50, total))
+            if code == "phq9":
+                answers[8] = 1 if rng.random() < 0.01 else 0  # a rare item-9 answer raises a safety alert
+            collected = dt.datetime.combine(day, dt.time(rng.randint(8, 20)), tzinfo=tz)
+            outcomes.assessment_record(actor=app_user, patient=plan.patient, instrument=code, answers=answers,
+                                       collected_at=collected, source="patient_app")
 
 def demo_logins() -> list[tuple[str, str]]:
     return [(email, role or "admin") for email, role, _, _ in DEMO_STAFF]

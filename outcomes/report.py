@@ -100,7 +100,7 @@ def _window_candidates(point: str, window: tuple[int, int], target: int) -> str:
     distance in days from the target date."""
     low, high = window
     return f"""
-        SELECT c.plan_id, d.domain, '{point}' AS point, a.score, a.collected_at,
+        SELECT c.plan_id, c.segment, d.domain, '{point}' AS point, a.score, a.collected_at,
                abs((a.collected_at AT TIME ZONE c.tz)::date - (c.s + {target})) AS distance
         FROM cohort c
         CROSS JOIN domains d
@@ -111,26 +111,29 @@ def _window_candidates(point: str, window: tuple[int, int], target: int) -> str:
 
 
 def _per_plan_sql(inputs: ReportInputs) -> str:
-    """One row per cohort plan and domain: baseline, follow-up, inclusion and change."""
+    """One row per cohort plan and domain that has a baseline or a follow-up: the picks, inclusion
+    and change. (A plan with neither is neither included nor a completer, so it needs no row.)"""
     return f"""
         WITH {_cohort_sql(inputs)},
         {_domains_sql(inputs)},
         picked AS (
             -- nearest to the target date; on a tie, the earlier (§5)
-            SELECT DISTINCT ON (plan_id, domain, point) plan_id, domain, point, score
+            SELECT DISTINCT ON (plan_id, domain, point) plan_id, segment, domain, point, score
             FROM ({_window_candidates("baseline", BASELINE_WINDOW, BASELINE_TARGET)}
                   UNION ALL
                   {_window_candidates("followup", FOLLOWUP_WINDOW, FOLLOWUP_TARGET)}) candidates
             ORDER BY plan_id, domain, point, distance, collected_at
         ),
+        paired AS (
+            SELECT plan_id, segment, domain, MAX(score) FILTER (WHERE point = 'baseline') AS baseline,
+                   MAX(score) FILTER (WHERE point = 'followup') AS followup
+            FROM picked GROUP BY plan_id, segment, domain
+        ),
         per_plan AS (
-            SELECT c.plan_id, c.segment, d.domain, d.mcid, b.score AS baseline, f.score AS followup,
-                   b.score IS NOT NULL AND CASE WHEN d.floor_strict THEN b.score > d.floor
-                                                ELSE b.score >= d.floor END AS included
-            FROM cohort c
-            CROSS JOIN domains d
-            LEFT JOIN picked b ON b.plan_id = c.plan_id AND b.domain = d.domain AND b.point = 'baseline'
-            LEFT JOIN picked f ON f.plan_id = c.plan_id AND f.domain = d.domain AND f.point = 'followup'
+            SELECT p.*, d.mcid,
+                   p.baseline IS NOT NULL AND CASE WHEN d.floor_strict THEN p.baseline > d.floor
+                                                   ELSE p.baseline >= d.floor END AS included
+            FROM paired p JOIN domains d ON d.domain = p.domain
         ),
         changes AS (
             SELECT per_plan.*, included AND followup IS NOT NULL AS completer,
@@ -260,6 +263,12 @@ def _distribution(rows: list[tuple], domain: str, segment) -> list[dict]:
     edges = [-math.inf, *DISTRIBUTION_EDGES, math.inf]
     return [{"from": None if math.isinf(edges[i]) else edges[i], "to": None if math.isinf(edges[i + 1])
              else edges[i + 1], "n": counts.get(i, 0)} for i in range(len(edges) - 1)]
+
+
+def domain_figures(inputs: ReportInputs) -> dict[str, dict]:
+    """The §5 figures of the cohort as a whole, per domain: the report's first query alone."""
+    rows = _fetch(_figures_query(inputs), _params(inputs))
+    return {row[0]: _figures(row, row[0]) for row in rows if row[2]}
 
 
 def compute(inputs: ReportInputs, progress: Callable[[int], None] = lambda percent: None) -> dict:

@@ -1,13 +1,17 @@
 import os
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from core.beat import ensure_periodic_task
+from outcomes.schedules import MONTHLY_REPORTS
 from tests.factories import AdminFactory, ClinicFactory, PatientFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+SCHEDULES = [MONTHLY_REPORTS]
 
 
 def require(condition: bool, reason: str) -> None:
@@ -21,8 +25,9 @@ def require(condition: bool, reason: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _reference_data(request, django_db_blocker):
-    """Migrations load reference data (the exercise library); a transactional test's flush empties
-    every table. Restore it, committed, before the next test that uses the database."""
+    """Migrations load reference data (the exercise library, the beat schedule); a transactional
+    test's flush empties every table. Restore it, committed, before the next test that uses the
+    database."""
     if "django_db" not in {marker.name for marker in request.node.iter_markers()} and not (
             {"db", "transactional_db"} & set(request.fixturenames)):
         return
@@ -33,6 +38,8 @@ def _reference_data(request, django_db_blocker):
     with django_db_blocker.unblock():
         if not Exercise.objects.filter(clinic__isnull=True).exists():
             sync_library(Exercise)
+            for entry in SCHEDULES:
+                ensure_periodic_task(django_apps, **entry)
 
 
 @pytest.fixture(autouse=True)

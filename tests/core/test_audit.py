@@ -87,3 +87,11 @@ def test_manager_reads_trail_filtered_by_patient_and_user(client_for, manager, p
     assert rows and all(r["patient_id"] == patient.pk and r["actor_id"] == pt.pk for r in rows)
     everything = client_for(manager).get("/api/v1/audit-events/").json()["results"]
     assert outsider_patient.pk not in {r["patient_id"] for r in everything}
+
+
+def test_executemany_writes_are_attributed_too(pt, clinic):
+    with audit_context(actor=pt, request_id="bulk-1"), connection.cursor() as cursor:
+        cursor.executemany("UPDATE accounts_clinic SET reminder_after_days = %s WHERE id = %s",
+                           [(3, clinic.pk), (4, clinic.pk)])
+    updates = events(table_name="accounts_clinic", action="update")
+    assert [(e.actor_id, e.request_id) for e in updates] == [(pt.pk, "bulk-1")] * 2

@@ -89,3 +89,18 @@ def test_a_finished_snapshot_never_changes(client_for, manager, django_capture_o
 
     report_compute(report_id)  # a second delivery of the task: nothing happens
     assert OutcomeReport.objects.get(pk=report_id).status == "done"
+
+
+@pytest.mark.django_db
+def test_monthly_reports_are_scheduled_and_made_per_clinic(clinic, other_clinic, django_capture_on_commit_callbacks):
+    from django_celery_beat.models import PeriodicTask
+
+    from outcomes.tasks import refresh_monthly_reports
+
+    entry = PeriodicTask.objects.get(task="outcomes.tasks.refresh_monthly_reports")
+    assert entry.enabled and entry.crontab.day_of_month == "1"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert refresh_monthly_reports() == 2
+    reports = OutcomeReport.objects.order_by("clinic_id")
+    assert [r.clinic_id for r in reports] == sorted([clinic.pk, other_clinic.pk])
+    assert all(r.status == "done" and r.requested_by is None for r in reports)

@@ -1,0 +1,94 @@
+"""What `make bench` measures (DESIGN.md, performance budgets).
+
+The 12-week report's pain figures, computed by the report's own code, against one hand-written SQL
+query written independently over the same tables (window functions instead of DISTINCT ON); both
+must agree on every figure. Also the full report (all domains, adherence, curves) once."""
+
+import datetime as dt
+import statistics
+import time
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from outcomes import report
+
+HAND_WRITTEN_PAIN = """
+WITH cohort AS (
+    SELECT cp.id AS plan_id, cp.patient_id, cp.start_date AS s, p.timezone AS tz
+    FROM careplans_careplan cp JOIN patients_patient p ON p.id = cp.patient_id
+    WHERE cp.activated_at IS NOT NULL AND cp.start_date BETWEEN %(start_from)s AND %(start_to)s
+      AND cp.start_date + 98 <= %(as_of)s
+), dated AS (
+    SELECT c.plan_id, a.score, a.collected_at, (a.collected_at AT TIME ZONE c.tz)::date - c.s AS day
+    FROM cohort c JOIN outcomes_assessment a ON a.patient_id = c.patient_id
+    WHERE a.instrument = 'nprs' AND a.superseded_at IS NULL
+      AND a.collected_at >= (c.s - 14)::timestamp AT TIME ZONE c.tz
+      AND a.collected_at < (c.s + 99)::timestamp AT TIME ZONE c.tz
+), ranked AS (
+    SELECT plan_id, score, day <= 7 AS is_baseline,
+           row_number() OVER (PARTITION BY plan_id, day <= 7
+                              ORDER BY abs(day - CASE WHEN day <= 7 THEN 0 ELSE 84 END), collected_at) AS rank
+    FROM dated WHERE day BETWEEN -14 AND 7 OR day BETWEEN 70 AND 98
+), paired AS (
+    SELECT plan_id, max(score) FILTER (WHERE is_baseline) AS baseline,
+           max(score) FILTER (WHERE NOT is_baseline) AS followup
+    FROM ranked WHERE rank = 1 GROUP BY plan_id
+), included AS (
+    SELECT baseline, followup, (baseline - followup) * 100 / baseline AS pct FROM paired WHERE baseline > 0
+)
+SELECT count(*), count(followup), avg(baseline) FILTER (WHERE followup IS NOT NULL), avg(followup),
+       avg(baseline - followup), avg(pct), percentile_cont(0.5) WITHIN GROUP (ORDER BY pct),
+       count(*) FILTER (WHERE baseline - followup >= 2), count(*) FILTER (WHERE pct >= 30),
+       count(*) FILTER (WHERE pct >= 50)
+FROM included
+"""
+
+
+def hand_written_pain(inputs: report.ReportInputs) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(HAND_WRITTEN_PAIN, {"start_from": inputs.start_from, "start_to": inputs.start_to,
+                                           "as_of": inputs.as_of})
+        (n_included, n_completers, mean_b, mean_f, mean_improvement, mean_pct, median, mcid, r30,
+         r50) = cursor.fetchone()
+    return {"n_included": n_included, "n_completers": n_completers, "mean_baseline": float(mean_b),
+            "mean_followup": float(mean_f), "mean_improvement": float(mean_improvement),
+            "mean_percent_improvement": float(mean_pct), "median_percent_improvement": float(median),
+            "responders_mcid": mcid / n_completers, "responders_30": r30 / n_completers,
+            "responders_50": r50 / n_completers}
+
+
+def _timed(function, *args):
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        result = function(*args)
+        elapsed = time.perf_counter() - started
+    return result, elapsed, len(queries)
+
+
+def bench_report(*, rounds: int = 3, today: dt.date | None = None) -> dict:
+    today = today or dt.date.today()
+    full_inputs = report.ReportInputs(start_from=today - dt.timedelta(days=500), start_to=today, as_of=today)
+    pain_inputs = report.ReportInputs(start_from=full_inputs.start_from, start_to=today, as_of=today,
+                                      domains=("pain",))
+    ours, theirs = [], []
+    for _ in range(rounds):  # alternate, so that caches favour neither
+        figures, seconds, queries = _timed(report.domain_figures, pain_inputs)
+        ours.append(seconds)
+        hand, seconds, _ = _timed(hand_written_pain, pain_inputs)
+        theirs.append(seconds)
+    pain = figures["pain"]
+    disagree = {name: (pain[name], value) for name, value in hand.items()
+                if abs((pain[name] or 0) - value) > 1e-9 * max(1, abs(value))}
+    if disagree:
+        raise AssertionError(f"the report and the hand-written query disagree: {disagree}")
+    snapshot, full_seconds, full_queries = _timed(report.compute, full_inputs)
+    return {
+        "plans_in_cohort": snapshot["n_plans"],
+        "report_pain_seconds": statistics.median(ours),
+        "hand_written_pain_seconds": statistics.median(theirs),
+        "ratio": statistics.median(ours) / statistics.median(theirs),
+        "report_pain_queries": queries,
+        "full_report_seconds": full_seconds,
+        "full_report_queries": full_queries,
+    }

@@ -1,0 +1,7 @@
+"""The outcomes app's Celery beat entries (installed by migration, editable in the admin)."""
+
+MONTHLY_REPORTS = {
+    "name": "Monthly outcome report per clinic",
+    "task": "outcomes.tasks.refresh_monthly_reports",
+    "crontab": {"minute": "0", "hour": "3", "day_of_month": "1", "month_of_year": "*", "day_of_week": "*"},
+}
