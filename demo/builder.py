@@ -16,8 +16,8 @@ from careplans import services as plans
 from careplans.models import GoalCategory
 from core.audit import audit_context
 from exercises import services as exercises
-from outcomes import services as outcomes
 from exercises.models import Exercise, ExerciseSession, SessionPrescription
+from outcomes import services as outcomes
 from patients import services as patients
 from patients.clinical import RedFlag
 from patients.models import PainRegion, RedFlagStatus, ReminderChannel, Sex, Symptom

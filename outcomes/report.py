@@ -48,7 +48,7 @@ DOMAINS = [
 REMISSION_FROM, REMISSION_BELOW = 10, 5  # depression: baseline >= 10 whose follow-up < 5 (§5)
 
 SEGMENT_SQL = {
-    "": "'all'",
+    "": "NULL::text",
     "episode_type": f"""CASE WHEN cp.start_date - p.pain_onset_date < {ACUTE_BEFORE_DAYS} THEN 'acute'
                              WHEN cp.start_date - p.pain_onset_date < {SUBACUTE_BEFORE_DAYS} THEN 'subacute'
                              ELSE 'chronic' END""",
@@ -89,90 +89,114 @@ def _params(inputs: ReportInputs) -> dict:
 
 
 def _domains_sql(inputs: ReportInputs) -> str:
-    rows = ", ".join(
-        f"('{d.name}', '{d.instrument}', {d.floor}::numeric, {str(d.floor_strict).lower()}, {d.mcid}::numeric)"
-        for d in DOMAINS if d.name in inputs.domains)
-    return f"domains (domain, instrument, floor, floor_strict, mcid) AS (VALUES {rows})"
+    rows = ", ".join(f"({number}, '{d.instrument}')" for number, d in _numbered(inputs))
+    return f"domains (domain_no, instrument) AS (VALUES {rows})"
 
 
-def _window_candidates(point: str, window: tuple[int, int], target: int) -> str:
-    """Assessments of the domain's instrument whose local date lies in the window, with their
-    distance in days from the target date."""
-    low, high = window
+def _numbered(inputs: ReportInputs) -> list[tuple[int, Domain]]:
+    """Domains travel through the big sorts as small integers; names come back at the end."""
+    return [(number, d) for number, d in enumerate(DOMAINS, start=1) if d.name in inputs.domains]
+
+
+def _by_domain(inputs: ReportInputs, values: dict[str, str]) -> str:
+    """A CASE over `domain_no` giving each domain's SQL value (a name, a floor test, an MCID)."""
+    whens = " ".join(f"WHEN {number} THEN {values[d.name]}" for number, d in _numbered(inputs))
+    return f"CASE domain_no {whens} END"
+
+
+def _candidates_sql(inputs: ReportInputs) -> str:
+    """Assessments of each domain's instrument whose local date falls in the baseline or the
+    follow-up window, read in one pass, with the point they could serve, their distance in days
+    from its target date, and whether the score meets the domain's baseline floor."""
+    (b_low, b_high), (f_low, f_high) = BASELINE_WINDOW, FOLLOWUP_WINDOW
+    floors = {d.name: f"score {'>' if d.floor_strict else '>='} {d.floor}" for d in DOMAINS}
     return f"""
-        SELECT c.plan_id, c.segment, d.domain, '{point}' AS point, a.score, a.collected_at,
-               abs((a.collected_at AT TIME ZONE c.tz)::date - (c.s + {target})) AS distance
-        FROM cohort c
-        CROSS JOIN domains d
-        JOIN outcomes_assessment a
-          ON a.patient_id = c.patient_id AND a.instrument = d.instrument AND a.superseded_at IS NULL
-         AND a.collected_at >= (c.s + {low})::timestamp AT TIME ZONE c.tz
-         AND a.collected_at < (c.s + {high + 1})::timestamp AT TIME ZONE c.tz"""
+        SELECT plan_id, segment, domain_no, score, collected_at, day <= {b_high} AS is_baseline,
+               abs(day - CASE WHEN day <= {b_high} THEN {BASELINE_TARGET} ELSE {FOLLOWUP_TARGET} END) AS distance,
+               {_by_domain(inputs, floors)} AS meets_floor
+        FROM (
+            SELECT c.plan_id, c.segment, d.domain_no, a.score, a.collected_at,
+                   (a.collected_at AT TIME ZONE c.tz)::date - c.s AS day
+            FROM cohort c
+            CROSS JOIN domains d
+            JOIN outcomes_assessment a
+              ON a.patient_id = c.patient_id AND a.instrument = d.instrument AND a.superseded_at IS NULL
+             AND a.collected_at >= (c.s + {b_low})::timestamp AT TIME ZONE c.tz
+             AND a.collected_at < (c.s + {f_high + 1})::timestamp AT TIME ZONE c.tz
+        ) dated
+        WHERE day BETWEEN {b_low} AND {b_high} OR day BETWEEN {f_low} AND {f_high}"""
 
 
 def _per_plan_sql(inputs: ReportInputs) -> str:
     """One row per cohort plan and domain that has a baseline or a follow-up: the picks, inclusion
     and change. (A plan with neither is neither included nor a completer, so it needs no row.)"""
+    names = {d.name: f"'{d.name}'" for d in DOMAINS}
+    mcids = {d.name: str(d.mcid) for d in DOMAINS}
     return f"""
         WITH {_cohort_sql(inputs)},
         {_domains_sql(inputs)},
         picked AS (
             -- nearest to the target date; on a tie, the earlier (§5)
-            SELECT DISTINCT ON (plan_id, domain, point) plan_id, segment, domain, point, score
-            FROM ({_window_candidates("baseline", BASELINE_WINDOW, BASELINE_TARGET)}
-                  UNION ALL
-                  {_window_candidates("followup", FOLLOWUP_WINDOW, FOLLOWUP_TARGET)}) candidates
-            ORDER BY plan_id, domain, point, distance, collected_at
-        ),
-        paired AS (
-            SELECT plan_id, segment, domain, MAX(score) FILTER (WHERE point = 'baseline') AS baseline,
-                   MAX(score) FILTER (WHERE point = 'followup') AS followup
-            FROM picked GROUP BY plan_id, segment, domain
+            SELECT DISTINCT ON (plan_id, domain_no, is_baseline) plan_id, domain_no, is_baseline, segment, score,
+                   meets_floor
+            FROM ({_candidates_sql(inputs)}) candidates
+            ORDER BY plan_id, domain_no, is_baseline, distance, collected_at
         ),
         per_plan AS (
-            SELECT p.*, d.mcid,
-                   p.baseline IS NOT NULL AND CASE WHEN d.floor_strict THEN p.baseline > d.floor
-                                                   ELSE p.baseline >= d.floor END AS included
-            FROM paired p JOIN domains d ON d.domain = p.domain
+            -- grouped in the order DISTINCT ON already sorted by: no second sort
+            SELECT plan_id, domain_no, MIN(segment) AS segment,
+                   MAX(score) FILTER (WHERE is_baseline) AS baseline,
+                   MAX(score) FILTER (WHERE NOT is_baseline) AS followup,
+                   COALESCE(bool_or(meets_floor) FILTER (WHERE is_baseline), false) AS included
+            FROM picked GROUP BY plan_id, domain_no
         ),
         changes AS (
-            SELECT per_plan.*, included AND followup IS NOT NULL AS completer,
+            SELECT per_plan.*, {_by_domain(inputs, names)} AS domain, {_by_domain(inputs, mcids)} AS mcid,
+                   included AND followup IS NOT NULL AS completer,
                    baseline - followup AS improvement,
                    (baseline - followup) / NULLIF(baseline, 0) * 100 AS pct
             FROM per_plan
         )"""
 
 
+def _grouping(inputs: ReportInputs, *keys: str) -> tuple[str, str, str]:
+    """(segment column, overall flag, GROUP BY clause): per segment too only when asked for."""
+    if not inputs.segment_by:
+        return "NULL::text", "true", "GROUP BY " + ", ".join(keys)
+    with_segment = ", ".join((*keys, "segment"))
+    return "segment", "GROUPING(segment) = 1", f"GROUP BY GROUPING SETS (({', '.join(keys)}), ({with_segment}))"
+
+
 def _figures_query(inputs: ReportInputs) -> str:
     c = "FILTER (WHERE completer)"
+    segment, overall, group_by = _grouping(inputs, "domain")
     return f"""{_per_plan_sql(inputs)}
-        SELECT domain, segment, GROUPING(segment) = 1 AS overall,
+        SELECT domain, {segment}, {overall} AS overall,
                COUNT(*) FILTER (WHERE included), COUNT(*) {c},
                AVG(baseline) {c}, AVG(followup) {c}, AVG(improvement) {c}, AVG(pct) {c},
                percentile_cont(0.5) WITHIN GROUP (ORDER BY pct) {c}, stddev_samp(pct) {c},
                COUNT(*) FILTER (WHERE completer AND improvement >= mcid),
                COUNT(*) FILTER (WHERE completer AND pct >= 30), COUNT(*) FILTER (WHERE completer AND pct >= 50),
                COUNT(*) FILTER (WHERE completer AND baseline >= {REMISSION_FROM}),
-               COUNT(*) FILTER (WHERE completer AND baseline >= {REMISSION_FROM} AND followup < {REMISSION_BELOW}),
-               (SELECT COUNT(*) FROM cohort)
+               COUNT(*) FILTER (WHERE completer AND baseline >= {REMISSION_FROM} AND followup < {REMISSION_BELOW})
         FROM changes
-        GROUP BY GROUPING SETS ((domain), (domain, segment))"""
+        {group_by}"""
 
 
 def _distribution_query(inputs: ReportInputs) -> str:
     edges = "ARRAY[" + ",".join(str(edge) for edge in DISTRIBUTION_EDGES) + "]::numeric[]"
+    segment, overall, group_by = _grouping(inputs, "domain", "bucket")
     return f"""{_per_plan_sql(inputs)}
-        SELECT domain, segment, GROUPING(segment) = 1, width_bucket(pct, {edges}) AS bucket, COUNT(*)
+        SELECT domain, {segment}, {overall}, width_bucket(pct, {edges}) AS bucket, COUNT(*)
         FROM changes WHERE completer
-        GROUP BY GROUPING SETS ((domain, bucket), (domain, segment, bucket))"""
+        {group_by}"""
 
 
 def _adherence_query(inputs: ReportInputs) -> str:
     return f"""
         WITH {_cohort_sql(inputs)},
         weeks AS (
-            SELECT w.*, c.segment FROM moverx_weekly_adherence(ARRAY(SELECT plan_id FROM cohort),
-                                                               %(as_of)s::date) w
+            SELECT w.*, c.segment FROM moverx_weekly_adherence(ARRAY(SELECT plan_id FROM cohort), %(as_of)s::date) w
             JOIN cohort c ON c.plan_id = w.plan_id
         ),
         plans AS (
@@ -182,11 +206,11 @@ def _adherence_query(inputs: ReportInputs) -> str:
             FROM weeks GROUP BY plan_id, segment
         )
         SELECT 'plan' AS kind, segment, GROUPING(segment) = 1, NULL::int AS week,
-               AVG(plan_adherence), AVG(sessions_per_week), COUNT(plan_adherence)
+               AVG(plan_adherence), AVG(sessions_per_week), COUNT(plan_adherence), COUNT(*)
         FROM plans GROUP BY GROUPING SETS ((), (segment))
         UNION ALL
         SELECT 'week', segment, GROUPING(segment) = 1, week,
-               AVG(adherence) FILTER (WHERE target IS NOT NULL), NULL, COUNT(adherence)
+               AVG(adherence) FILTER (WHERE target IS NOT NULL), NULL, COUNT(adherence), COUNT(*)
         FROM weeks GROUP BY GROUPING SETS ((week), (segment, week))"""
 
 
@@ -226,7 +250,7 @@ def _share(part, whole) -> float | None:
 
 def _figures(row: tuple, domain: str) -> dict:
     (_, _, _, n_included, n_completers, mean_baseline, mean_followup, mean_improvement, mean_pct, median_pct,
-     sd_pct, n_mcid, n_30, n_50, n_remission_base, n_remitted, _) = row
+     sd_pct, n_mcid, n_30, n_50, n_remission_base, n_remitted) = row
     ci = None
     if n_completers >= 2:
         half = stats.t.ppf(0.975, n_completers - 1) * float(sd_pct) / math.sqrt(n_completers)
@@ -254,7 +278,7 @@ def _figures(row: tuple, domain: str) -> dict:
 
 
 def _empty_figures(domain: str) -> dict:
-    return _figures((None, None, None, 0, 0, None, None, None, None, None, None, 0, 0, 0, 0, 0, 0), domain)
+    return _figures((None, None, None, 0, 0, None, None, None, None, None, None, 0, 0, 0, 0, 0), domain)
 
 
 def _distribution(rows: list[tuple], domain: str, segment) -> list[dict]:
@@ -283,8 +307,7 @@ def compute(inputs: ReportInputs, progress: Callable[[int], None] = lambda perce
     progress(80)
     curve_rows = _fetch(_pain_curve_query(inputs), params)
     progress(95)
-    n_plans = figure_rows[0][-1] if figure_rows else _fetch(
-        f"WITH {_cohort_sql(inputs)} SELECT COUNT(*) FROM cohort", params)[0][0]
+    n_plans = next((row[7] for row in adherence_rows if row[0] == "plan" and row[2]), 0)
 
     def view(segment=None) -> dict:
         def pick(rows, key_index=1, overall_index=2):
