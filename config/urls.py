@@ -5,6 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import AuditEventViewSet, ClinicViewSet, LogoutView, MeView, StaffViewSet, TokenView
 from careplans.api import CarePlanViewSet, VisitViewSet
+from coaching.api import (
+    CheckInViewSet,
+    CoachingNoteViewSet,
+    HabitGoalViewSet,
+    OutreachViewSet,
+    ReminderViewSet,
+)
 from core.api.routers import Router
 from core.views import healthz
 from exercises.api import ExerciseSessionViewSet, ExerciseViewSet, PrescriptionViewSet, TemplateViewSet
@@ -26,6 +33,11 @@ router.register("exercise-sessions", ExerciseSessionViewSet, basename="exercise-
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("reassessments", ReassessmentViewSet, basename="reassessment")
 router.register("reports/outcomes", OutcomeReportViewSet, basename="outcome-report")
+router.register("check-ins", CheckInViewSet, basename="check-in")
+router.register("coaching-notes", CoachingNoteViewSet, basename="coaching-note")
+router.register("habit-goals", HabitGoalViewSet, basename="habit-goal")
+router.register("outreach", OutreachViewSet, basename="outreach")
+router.register("reminders", ReminderViewSet, basename="reminder")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

@@ -6,12 +6,13 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from coaching.schedules import REMINDER_SWEEP
 from core.beat import ensure_periodic_task
 from outcomes.schedules import MONTHLY_REPORTS
 from tests.factories import AdminFactory, ClinicFactory, PatientFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-SCHEDULES = [MONTHLY_REPORTS]
+SCHEDULES = [MONTHLY_REPORTS, REMINDER_SWEEP]
 
 
 def require(condition: bool, reason: str) -> None:

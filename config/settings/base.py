@@ -221,6 +221,17 @@ if EMAIL_URL:
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MoveRx <no-reply@moverx.local>")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Adherence reminders (coaching/reminders.py)
+REMINDER_CHANNELS = {
+    "email": env("REMINDER_EMAIL_CHANNEL", default="coaching.channels.EmailChannel"),
+    "sms": env("REMINDER_SMS_CHANNEL", default="coaching.channels.LoggingChannel"),
+}
+REMINDER_LOG_FILE = env("REMINDER_LOG_FILE", default=str(BASE_DIR / ".data" / "reminders.log"))
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_STUCK_AFTER_SECONDS = env.int("REMINDER_STUCK_AFTER_SECONDS", default=600)
+REMINDER_REENQUEUE_AFTER_SECONDS = env.int("REMINDER_REENQUEUE_AFTER_SECONDS", default=600)
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=100)
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
