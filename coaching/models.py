@@ -181,7 +181,7 @@ class ReminderDelivery(models.Model):
     enqueued_at = models.DateTimeField(null=True, blank=True)
     sending_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, db_default="")
 
     class Meta:
         ordering = ["-slot", "-id"]

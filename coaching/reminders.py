@@ -76,7 +76,8 @@ CLAIM_ONE_SQL = f"""
 """
 
 SKIP_REASON_SQL = f"""
-    SELECT CASE WHEN p.reminders_opted_out THEN 'the patient opted out'
+    SELECT CASE WHEN r.slot < (%(now)s AT TIME ZONE p.timezone)::date THEN 'the day it was for has passed'
+                WHEN p.reminders_opted_out THEN 'the patient opted out'
                 WHEN p.reminder_channel <> r.channel THEN 'the patient changed their reminder channel'
                 WHEN cp.status <> 'active' THEN 'the care plan is no longer active'
                 WHEN {RECENT_SESSION_SQL} THEN 'the patient logged a session'

@@ -92,3 +92,58 @@ def bench_report(*, rounds: int = 3, today: dt.date | None = None) -> dict:
         "full_report_seconds": full_seconds,
         "full_report_queries": full_queries,
     }
+
+
+def bench_reminders(*, window_seconds: float = 20) -> dict:
+    """Time one sweep over every synthetic patient (deciding in SQL and enqueueing ids to the real
+    broker), then the delivery rate of a real Celery worker with the logging channel."""
+    from coaching import reminders
+    from coaching.models import ReminderDelivery
+
+    ReminderDelivery.objects.all().delete()  # benchmark data only: start each run from nothing
+    started = time.perf_counter()
+    result = reminders.sweep()
+    sweep_seconds = time.perf_counter() - started
+    sent, seconds = _deliver_for(window_seconds)
+    return {"patients_swept": _count_patients(), "reminders_created": result.created,
+            "sweep_seconds": sweep_seconds, "delivered": sent, "delivery_seconds": seconds,
+            "deliveries_per_second": sent / seconds if seconds else 0.0}
+
+
+def _count_patients() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM patients_patient")
+        return cursor.fetchone()[0]
+
+
+def _deliver_for(window_seconds: float) -> tuple[int, float]:
+    """Run a real worker (2 processes, logging channel) for a while; count what it delivered."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from coaching.models import ReminderDelivery
+
+    outbox = os.path.join(tempfile.mkdtemp(prefix="moverx-bench-"), "outbox.log")
+    env = {**os.environ, "REMINDER_EMAIL_CHANNEL": "coaching.channels.LoggingChannel",
+           "REMINDER_SMS_CHANNEL": "coaching.channels.LoggingChannel", "REMINDER_LOG_FILE": outbox,
+           "LOG_LEVEL": "WARNING"}
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "2",
+                               "--loglevel", "WARNING", "--without-mingle", "--without-gossip"], env=env,
+                              start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not ReminderDelivery.objects.filter(status="sent").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the worker's start-up is not part of the rate
+        first = time.perf_counter()
+        already = ReminderDelivery.objects.filter(status="sent").count()
+        pending = ReminderDelivery.objects.filter(status__in=["pending", "sending"])
+        while time.perf_counter() - first < window_seconds and pending.exists():
+            time.sleep(0.25)
+        return ReminderDelivery.objects.filter(status="sent").count() - already, time.perf_counter() - first
+    finally:
+        os.killpg(worker.pid, 15)
+        worker.wait(30)
+        shutil.rmtree(os.path.dirname(outbox), ignore_errors=True)

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from accounts.models import Clinic
 from accounts.roles import Role
-from accounts.services import clinic_create, staff_create
+from accounts.services import clinic_create, clinic_update, staff_create
 from core.audit import audit_context
 from core.models import AuditEvent
 from outcomes.instruments import INSTRUMENTS
@@ -40,6 +40,8 @@ def _clinics(patients: int, password: str) -> list[tuple[int, list[int], list[in
     existing = Clinic.objects.filter(name__startswith="Synthetic Clinic").count()
     for number in range(existing + 1, existing + 1 + max(1, -(-patients // PATIENTS_PER_CLINIC))):
         clinic = clinic_create(name=f"Synthetic Clinic {number}", timezone="America/New_York")
+        # No quiet hours, so that reminder benchmarks do not depend on the time of day they run.
+        clinic_update(clinic=clinic, quiet_hours_start=dt.time(0), quiet_hours_end=dt.time(0))
 
         def staff(role, n, clinic=clinic, number=number):
             return [staff_create(email=f"{role}{i}.c{number}@synthetic.moverx.org", password=password, role=role,

@@ -111,9 +111,10 @@ def _reset_connections(app) -> None:
 
 
 def _broker(redis_url: str) -> str:
-    from config.settings.base import celery_broker_url
+    """The broker a worker started with REDIS_URL=redis_url uses (test settings pick database 15)."""
+    from config.settings.base import celery_broker_url, with_redis_db
 
-    return celery_broker_url(redis_url)
+    return celery_broker_url(with_redis_db(redis_url, 15))
 
 
 class RedisServer:

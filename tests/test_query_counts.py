@@ -7,6 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from careplans.models import Visit
+from coaching import services as coaching
+from coaching.models import OutreachItem, ReminderDelivery
 from core.audit import record_reads
 from exercises import services
 from exercises.models import Exercise
@@ -105,6 +107,32 @@ def reports(side, n):
                                 start_to=dt.date(2026, 2, 1), as_of=dt.date(2026, 9, 1))
 
 
+def check_ins(side, n):
+    patient = PatientFactory(clinic=side["clinic"])
+    for i in range(n):
+        coaching.check_in_record(actor=side["coach"], patient=patient, channel="phone", mood=3, confidence=5,
+                                 occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=i))
+
+
+def habit_goals(side, n):
+    patient = PatientFactory(clinic=side["clinic"])
+    for i in range(n):
+        goal = coaching.habit_goal_create(actor=side["coach"], patient=patient, description=f"Habit {i}",
+                                          target_per_week=3, start_date=dt.date.today() - dt.timedelta(days=9))
+        coaching.habit_log(actor=side["coach"], goal=goal, done_on=dt.date.today() - dt.timedelta(days=1))
+
+
+def outreach(side, n):
+    for patient in PatientFactory.create_batch(n, clinic=side["clinic"], coach=side["coach"]):
+        OutreachItem.objects.create(patient=patient, coach=side["coach"], cause="open_alert", detail="d")
+
+
+def reminder_rows(side, n):
+    for _ in range(n):
+        plan = CarePlanFactory(patient__clinic=side["clinic"], lead_pt=side["pt"], status="active")
+        ReminderDelivery.objects.create(patient=plan.patient, care_plan=plan, slot=dt.date.today(), channel="email")
+
+
 LISTS = {
     "/api/v1/patients/": ("pt", patients),
     "/api/v1/care-plans/": ("pt", plans),
@@ -120,6 +148,10 @@ LISTS = {
     "/api/v1/assessments/": ("pt", assessments),
     "/api/v1/reassessments/?page_size=200": ("coach", open_plans),
     "/api/v1/reports/outcomes/": ("manager", reports),
+    "/api/v1/check-ins/": ("pt", check_ins),
+    "/api/v1/habit-goals/": ("manager", habit_goals),
+    "/api/v1/outreach/": ("coach", outreach),
+    "/api/v1/reminders/": ("coach", reminder_rows),
 }
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from accounts.roles import Role
 from careplans.models import CarePlan, Visit
+from coaching import services as coaching
+from coaching.models import OutreachItem, ReminderDelivery
 from core.audit import record_reads
 from core.models import AuditEvent
 from exercises import services
@@ -38,6 +40,11 @@ class Side:
     session: object
     assessment: object
     report: object
+    check_in: object
+    note: object
+    habit_goal: object
+    outreach_item: object
+    reminder: object
 
     def user(self, role: str):
         return getattr(self, role)
@@ -78,6 +85,7 @@ def build_side(name: str, tz: str) -> Side:
                                                collected_at=dt.datetime.now(dt.UTC), source="staff")
     report = outcomes.report_request(actor=manager, clinic=clinic, start_from=dt.date(2026, 1, 1),
                                      start_to=dt.date(2026, 6, 30), as_of=dt.date(2026, 10, 1))
+    goal = coaching.habit_goal_create(actor=coach, patient=active.patient, description="Walk daily", target_per_week=5)
     return Side(
         clinic=clinic, pt=pt, coach=coach, manager=manager, integration=integration,
         patient=patient(),
@@ -95,6 +103,14 @@ def build_side(name: str, tz: str) -> Side:
         session=session,
         assessment=assessment,
         report=report,
+        check_in=coaching.check_in_record(actor=coach, patient=active.patient, occurred_at=dt.datetime.now(dt.UTC),
+                                          channel="phone", mood=4, confidence=7),
+        note=coaching.coaching_note_add(actor=coach, patient=active.patient, body="Likes morning sessions"),
+        habit_goal=goal,
+        outreach_item=OutreachItem.objects.create(patient=flagged, coach=coach, cause="open_alert",
+                                                  detail="Open red-flag alert"),
+        reminder=ReminderDelivery.objects.create(patient=active.patient, care_plan=active, slot=dt.date.today(),
+                                                 channel="email"),
     )
 
 
