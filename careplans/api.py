@@ -43,7 +43,7 @@ class CoverageSerializer(CoverageInputSerializer):
     warning = serializers.CharField(allow_null=True)
 
 
-class ReassessmentSerializer(serializers.Serializer):
+class ReassessmentDueSerializer(serializers.Serializer):
     week = serializers.IntegerField()
     due_date = serializers.DateField()
 
@@ -74,9 +74,9 @@ class CarePlanSerializer(serializers.ModelSerializer):
     def get_week(self, plan) -> int | None:
         return plan_week(plan.start_date, local_today(plan.patient.timezone))
 
-    @extend_schema_field(ReassessmentSerializer(many=True))
+    @extend_schema_field(ReassessmentDueSerializer(many=True))
     def get_reassessments_due(self, plan):
-        return ReassessmentSerializer(reassessment_schedule(plan.start_date), many=True).data
+        return ReassessmentDueSerializer(reassessment_schedule(plan.start_date), many=True).data
 
     def get_adherence(self, plan) -> float | None:
         return getattr(plan, "adherence", None)

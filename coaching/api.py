@@ -237,7 +237,8 @@ class OutreachViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
     def selector(self, user):
         items = outreach_visible_to(user).select_related("patient").order_by("-resolved_at", "opened_at", "id")
-        if self.action == "list" and user.role == Role.COACH and self.request.query_params.get("scope") != "clinic":
+        coach_list = self.action == "list" and getattr(user, "role", None) == Role.COACH
+        if coach_list and self.request.query_params.get("scope") != "clinic":
             items = items.filter(Q(patient__coach=user) | Q(coach=user))
         return items
 

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import AuditEventViewSet, ClinicViewSet, LogoutView, MeView, StaffViewSet, TokenView
@@ -52,5 +51,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
+    path("", include("web.urls")),
 ]

@@ -14,6 +14,7 @@ from accounts.models import Clinic, User
 from accounts.services import clinic_create, staff_create
 from careplans import services as plans
 from careplans.models import GoalCategory
+from coaching import services as coaching
 from core.audit import audit_context
 from exercises import services as exercises
 from exercises.models import Exercise, ExerciseSession, SessionPrescription
@@ -68,6 +69,7 @@ def seed_demo(*, patients: int = 200, today: dt.date | None = None) -> DemoStaff
         staff = _staff()
         for number in range(patients):
             _patient_journey(staff, rng, fake, today, number)
+        coaching.outreach_refresh()
     return staff
 
 
@@ -131,6 +133,7 @@ def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, today: d
     last_day = min(today, start + dt.timedelta(days=84))
     keen = _sessions(plan, program, rng, start, last_day, staff.integration)
     _assessments(plan, rng, keen, today, staff.integration)
+    _coaching(plan, coach, rng, keen, today)
     if state == "paused":
         plans.care_plan_pause(actor=pt, plan_id=plan.pk, note="Travelling for two weeks.")
     elif state == "discharged":
@@ -169,6 +172,38 @@ def _sessions(plan, program, rng: random.Random, first_day: dt.date, last_day: d
         SessionPrescription(session=session, prescription=prescription)
         for session in rows for prescription in program)
     return keen
+
+
+BARRIERS = ["time", "pain", "motivation", "work", "family", "fatigue", "travel"]
+
+
+def _coaching(plan, coach, rng: random.Random, keen: float, today: dt.date) -> None:
+    """Check-ins every week or two, a habit goal, and the odd note, through the coaching services."""
+    tz = ZoneInfo(plan.patient.timezone)
+    day = plan.start_date + dt.timedelta(days=rng.randint(1, 4))
+    last = min(today - dt.timedelta(days=1), plan.start_date + dt.timedelta(days=84))
+    while day <= last:
+        next_day = day + dt.timedelta(days=rng.choice([7, 7, 14]))
+        coaching.check_in_record(
+            actor=coach, patient=plan.patient, occurred_at=dt.datetime.combine(day, dt.time(rng.randint(9, 17)), tz),
+            channel=rng.choice(["video", "phone", "message"]),
+            mood=max(1, min(5, round(2 + 3 * keen + rng.uniform(-1, 1)))),
+            confidence=max(0, min(10, round(4 + 6 * keen + rng.uniform(-2, 2)))),
+            barriers=rng.sample(BARRIERS, k=rng.randint(0, 2)),
+            notes="Talked through the week's sessions and what got in the way.",
+            agreed=rng.choice(["Two sessions before work", "Set a phone alarm for 7 pm", "Walk after lunch"]),
+            next_check_in=next_day)
+        day = next_day
+    goal = coaching.habit_goal_create(actor=coach, patient=plan.patient, description="Walk 20 minutes after lunch",
+                                      target_per_week=rng.choice([3, 4, 5]), start_date=plan.start_date)
+    walked = plan.start_date
+    while walked < today and walked <= last:
+        if rng.random() < keen * 0.7:
+            coaching.habit_log(actor=coach, goal=goal, done_on=walked)
+        walked += dt.timedelta(days=1)
+    if rng.random() < 0.3:
+        coaching.coaching_note_add(actor=coach, patient=plan.patient,
+                                   body="Prefers short sessions; responds well to progress updates.")
 
 
 # (instrument, baseline low, baseline high, items, item maximum)

@@ -131,7 +131,7 @@ class AssessmentViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Retriev
 # --- Reassessments ------------------------------------------------------------------------------
 
 
-class ReassessmentSerializer(serializers.Serializer):
+class ReassessmentStatusSerializer(serializers.Serializer):
     care_plan = serializers.IntegerField(source="id")
     patient = serializers.IntegerField(source="patient_id")
     patient_name = serializers.SerializerMethodField()
@@ -155,7 +155,7 @@ class ReassessmentViewSet(mixins.ListModelMixin, ScopedViewSet):
     """Baseline and week 4, 8 and 12 reassessments of the open care plans, with their status.
     `?status=overdue` is the clinic's list of overdue reassessments."""
 
-    serializer_class = ReassessmentSerializer
+    serializer_class = ReassessmentStatusSerializer
     pagination_class = PagePagination
     filter_backends: list = []
     action_permissions = {"list": Cap.READ_CLINICAL}
@@ -172,7 +172,7 @@ class ReassessmentViewSet(mixins.ListModelMixin, ScopedViewSet):
         rows = reassessments(request.user, statuses=sorted(query.validated_data.get("status") or []) or None,
                              patient_id=query.validated_data.get("patient"))
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ReassessmentSerializer(page, many=True).data)
+        return self.get_paginated_response(ReassessmentStatusSerializer(page, many=True).data)
 
 
 # --- Reports ------------------------------------------------------------------------------------
@@ -187,7 +187,11 @@ class ReportRequestSerializer(serializers.Serializer):
     segment_by = serializers.ChoiceField(choices=OutcomeReport.Segment.choices, required=False, default="")
 
 
+SEGMENT_CHOICES = [("", "No segments"), *OutcomeReport.Segment.choices]
+
+
 class ReportSerializer(serializers.ModelSerializer):
+    segment_by = serializers.ChoiceField(choices=SEGMENT_CHOICES, read_only=True)
     results = serializers.SerializerMethodField()
     adherence = serializers.SerializerMethodField()
     pain_curve = serializers.SerializerMethodField()
@@ -221,6 +225,8 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportSummarySerializer(serializers.ModelSerializer):
+    segment_by = serializers.ChoiceField(choices=SEGMENT_CHOICES, read_only=True)
+
     class Meta:
         model = OutcomeReport
         fields = ["id", "status", "progress", "clinic", "start_from", "start_to", "as_of", "segment_by",

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "coaching",
     "outcomes",
     "demo",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -134,12 +135,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=10) * 3600
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "web.staticfinders.VendorFinder",
+]
 
 # Login throttling: 5 failures for one (email, IP) lock that pair out for 15 minutes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -194,6 +204,10 @@ SPECTACULAR_SETTINGS = {
         "ExerciseCategoryEnum": "exercises.models.Category",
         "ChangeReasonEnum": "exercises.models.ChangeReason",
         "ModifyReasonEnum": "exercises.api.MODIFY_REASONS",
+        "ReportStatusEnum": "outcomes.models.OutcomeReport.Status",
+        "ReminderStatusEnum": "coaching.models.ReminderDelivery.Status",
+        "HabitGoalStatusEnum": "coaching.models.HabitGoal.Status",
+        "ReportSegmentEnum": "outcomes.api.SEGMENT_CHOICES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

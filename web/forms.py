@@ -1,0 +1,130 @@
+"""Forms for the workspace pages. They validate the edge; the services decide (and say no with
+the same errors the API gives)."""
+
+from django import forms
+
+from accounts.models import Clinic
+from accounts.roles import Role
+from careplans.models import GoalCategory
+from coaching.models import Barrier, CheckIn, HabitGoal
+from exercises.models import ChangeReason, Side
+from outcomes.models import OutcomeReport
+from patients.models import RedFlagStatus
+
+MODIFY_REASONS = [choice for choice in ChangeReason.choices if choice[0] != ChangeReason.PRESCRIBED]
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class RedFlagReviewForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[(RedFlagStatus.CLEARED, "Cleared"), (RedFlagStatus.REFERRED, "Referred")])
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class CarePlanForm(forms.Form):
+    start_date = forms.DateField(widget=DATE)
+    goal_category = forms.ChoiceField(choices=GoalCategory.choices, label="First goal")
+    goal_description = forms.CharField(max_length=300, label="Goal")
+    goal_target = forms.CharField(max_length=200, label="Measurable target", help_text='e.g. "NPRS <= 3"')
+
+
+class DosageForm(forms.Form):
+    sets = forms.IntegerField(min_value=1, max_value=10, required=False)
+    reps = forms.IntegerField(min_value=1, max_value=100, required=False)
+    hold_seconds = forms.IntegerField(min_value=1, max_value=3600, required=False, label="Hold (s)")
+    times_per_week = forms.IntegerField(min_value=1, max_value=14, required=False, label="Times a week")
+    side = forms.ChoiceField(choices=Side.choices, required=False)
+    load = forms.CharField(max_length=100, required=False)
+    notes = forms.CharField(max_length=5000, required=False)
+
+    def dosage(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items()
+                if name in DosageForm.base_fields and value not in (None, "")}
+
+
+class PrescribeForm(DosageForm):
+    exercise = forms.IntegerField(min_value=1)
+
+
+class ModifyForm(DosageForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(choices=MODIFY_REASONS)
+    note = forms.CharField(max_length=5000, required=False)
+
+
+class StepForm(forms.Form):
+    """Progress or regress to the linked library exercise."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(max_length=5000, required=False)
+
+
+class DiscontinueForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(choices=MODIFY_REASONS)
+    note = forms.CharField(max_length=5000, required=False)
+
+
+class ApplyTemplateForm(forms.Form):
+    template = forms.IntegerField(min_value=1)
+
+
+class CheckInForm(forms.Form):
+    occurred_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                      label="When")
+    channel = forms.ChoiceField(choices=CheckIn.Channel.choices)
+    mood = forms.IntegerField(min_value=1, max_value=5, help_text="1 very low, 5 very good")
+    confidence = forms.IntegerField(min_value=0, max_value=10, help_text="0-10")
+    barriers = forms.MultipleChoiceField(choices=Barrier.choices, required=False,
+                                         widget=forms.CheckboxSelectMultiple)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=20000, required=False)
+    agreed = forms.CharField(max_length=5000, required=False, label="Agreed next steps")
+    next_check_in = forms.DateField(widget=DATE, required=False)
+
+
+class CoachingNoteForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=20000, label="Note")
+
+
+class HabitGoalForm(forms.Form):
+    description = forms.CharField(max_length=300)
+    target_per_week = forms.IntegerField(min_value=1, max_value=21, label="Days a week")
+
+
+class HabitLogForm(forms.Form):
+    date = forms.DateField(widget=DATE)
+
+
+class HabitStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=HabitGoal.Status.choices)
+
+
+class ReportForm(forms.Form):
+    start_from = forms.DateField(widget=DATE, label="Plans starting from")
+    start_to = forms.DateField(widget=DATE, label="to")
+    as_of = forms.DateField(widget=DATE, label="Report date", required=False)
+    segment_by = forms.ChoiceField(choices=[("", "No segments"), *OutcomeReport.Segment.choices], required=False)
+
+
+class StaffForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    role = forms.ChoiceField(choices=Role.choices)
+    password = forms.CharField(widget=forms.PasswordInput, max_length=256, help_text="At least 10 characters.")
+
+
+class ClinicSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Clinic
+        fields = ["reminder_after_days", "quiet_hours_start", "quiet_hours_end", "restrict_to_care_team"]
+        widgets = {"quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                   "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+
+class AuditFilterForm(forms.Form):
+    patient = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    user = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)

@@ -1,0 +1,44 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import TemplateView
+
+from web.views import auth, coaching, home, manager, patients
+
+app_name = "web"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", TemplateView.as_view(template_name="web/password_done.html"), name="password_done"),
+    # PT (and everyone's patient page)
+    path("patients/", patients.patient_index, name="patients"),
+    path("patients/<int:patient_id>/", patients.patient_detail, name="patient"),
+    path("patients/<int:patient_id>/red-flags/", patients.review_red_flags, name="review_red_flags"),
+    path("patients/<int:patient_id>/alerts/<int:alert_id>/acknowledge/", patients.acknowledge_alert,
+         name="acknowledge_alert"),
+    path("patients/<int:patient_id>/plans/", patients.create_plan, name="create_plan"),
+    path("plans/<int:plan_id>/<str:step>/", patients.transition_plan, name="transition_plan"),
+    path("plans/<int:plan_id>/prescriptions/", patients.prescribe, name="prescribe"),
+    path("plans/<int:plan_id>/template/", patients.apply_template, name="apply_template"),
+    path("prescriptions/<int:prescription_id>/modify/", patients.modify_prescription, name="modify_prescription"),
+    path("prescriptions/<int:prescription_id>/step/<str:direction>/", patients.step_prescription,
+         name="step_prescription"),
+    path("prescriptions/<int:prescription_id>/discontinue/", patients.discontinue_prescription,
+         name="discontinue_prescription"),
+    # Coach
+    path("coach/", coaching.coach_home, name="coach"),
+    path("outreach/<int:item_id>/resolve/", coaching.resolve_outreach, name="resolve_outreach"),
+    path("patients/<int:patient_id>/check-ins/", coaching.log_check_in, name="log_check_in"),
+    path("patients/<int:patient_id>/notes/", coaching.add_note, name="add_note"),
+    path("patients/<int:patient_id>/habit-goals/", coaching.add_habit_goal, name="add_habit_goal"),
+    path("habit-goals/<int:goal_id>/log/", coaching.log_habit, name="log_habit"),
+    # Manager
+    path("dashboard/", manager.dashboard, name="dashboard"),
+    path("dashboard/reports/", manager.request_report, name="request_report"),
+    path("staff/", manager.staff, name="staff"),
+    path("staff/<int:user_id>/deactivate/", manager.deactivate_staff, name="deactivate_staff"),
+    path("settings/", manager.clinic_settings, name="settings"),
+    path("audit/", manager.audit_trail, name="audit"),
+]

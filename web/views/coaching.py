@@ -1,0 +1,92 @@
+"""The coach's workspace: caseload and outreach queue; check-ins, notes and habit goals."""
+
+from django.db.models import Q
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Cap
+from coaching import services
+from coaching.selectors import habit_goals_visible_to, outreach_visible_to
+from core.audit import record_reads
+from core.clock import local_today
+from patients.api import patient_list
+from web import forms
+from web.access import requires, scoped
+from web.views.common import act, invalid
+
+
+@requires(Cap.READ_CLINICAL)
+def coach_home(request):
+    """My patients (where I am the coach) and my outreach queue, open items oldest first."""
+    user = request.user
+    caseload = list(patient_list(user).filter(coach=user).order_by("adherence", "last_name")[:200])
+    queue = list(outreach_visible_to(user).filter(Q(patient__coach=user) | Q(coach=user), resolved_at__isnull=True)
+                 .select_related("patient").order_by("opened_at", "id"))
+    record_reads(user=user, rows=[("patients_patient", p.pk, p.pk, p.clinic_id) for p in caseload])
+    return render(request, "web/coach.html", {"caseload": caseload, "queue": queue, "note_form": forms.NoteForm()})
+
+
+@require_POST
+@requires(Cap.COACH)
+def resolve_outreach(request, item_id):
+    item = scoped(outreach_visible_to(request.user), pk=item_id)
+    form = forms.NoteForm(request.POST)
+    back = reverse("web:coach")
+    if not form.is_valid():
+        return invalid(request, back, form)
+    return act(request, back, lambda: services.outreach_resolve(actor=request.user, item_id=item.pk,
+                                                                note=form.cleaned_data["note"]),
+               success="Outreach item resolved.")
+
+
+def _back(patient_id, anchor="coaching"):
+    return reverse("web:patient", args=[patient_id]) + f"#{anchor}"
+
+
+@require_POST
+@requires(Cap.COACH)
+def log_check_in(request, patient_id):
+    patient = scoped(patient_list(request.user), pk=patient_id)
+    form = forms.CheckInForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, _back(patient.pk), form)
+    data = form.cleaned_data
+    if timezone.is_naive(data["occurred_at"]):
+        data["occurred_at"] = timezone.make_aware(data["occurred_at"], timezone.get_current_timezone())
+    return act(request, _back(patient.pk), lambda: services.check_in_record(actor=request.user, patient=patient,
+                                                                           **data), success="Check-in logged.")
+
+
+@require_POST
+@requires(Cap.COACH)
+def add_note(request, patient_id):
+    patient = scoped(patient_list(request.user), pk=patient_id)
+    form = forms.CoachingNoteForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, _back(patient.pk), form)
+    return act(request, _back(patient.pk), lambda: services.coaching_note_add(
+        actor=request.user, patient=patient, body=form.cleaned_data["body"]), success="Note added.")
+
+
+@require_POST
+@requires(Cap.COACH)
+def add_habit_goal(request, patient_id):
+    patient = scoped(patient_list(request.user), pk=patient_id)
+    form = forms.HabitGoalForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, _back(patient.pk), form)
+    return act(request, _back(patient.pk), lambda: services.habit_goal_create(
+        actor=request.user, patient=patient, **form.cleaned_data), success="Habit goal set.")
+
+
+@require_POST
+@requires(Cap.COACH)
+def log_habit(request, goal_id):
+    goal = scoped(habit_goals_visible_to(request.user).select_related("patient"), pk=goal_id)
+    form = forms.HabitLogForm(request.POST or {"date": local_today(goal.patient.timezone)})
+    if not form.is_valid():
+        return invalid(request, _back(goal.patient_id), form)
+    return act(request, _back(goal.patient_id), lambda: services.habit_log(
+        actor=request.user, goal=goal, done_on=form.cleaned_data["date"]), success="Day logged.")

@@ -1,0 +1,29 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+
+from core.errors import DomainError
+
+
+def act(request, redirect_to: str, action, *, success: str):
+    """Run a service call for a form post, then redirect (post/redirect/get). A refusal by the
+    service (400/409/412 in the API) becomes an error message on the page."""
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, _describe(error.detail))
+    else:
+        messages.success(request, success)
+    return redirect(redirect_to)
+
+
+def invalid(request, redirect_to: str, form):
+    messages.error(request, _describe(form.errors))
+    return redirect(redirect_to)
+
+
+def _describe(detail) -> str:
+    if isinstance(detail, dict):
+        return " ".join(f"{'' if field in ('__all__', 'non_field_errors', 'detail') else field + ': '}"
+                        f"{' '.join(str(m) for m in (msgs if isinstance(msgs, list | tuple) else [msgs]))}"
+                        for field, msgs in detail.items())
+    return str(detail)

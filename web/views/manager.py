@@ -1,0 +1,139 @@
+"""The manager's workspace: outcome dashboard and reports, staff, reminder settings, audit trail."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Avg, Count
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts import services as account_services
+from accounts.models import User
+from accounts.roles import Cap
+from accounts.selectors import audit_events_visible_to, clinics_visible_to, staff_visible_to
+from careplans.models import CarePlan
+from careplans.selectors import care_plans_visible_to
+from exercises.selectors import plan_adherence_sql
+from outcomes import services as outcome_services
+from outcomes.models import OutcomeReport
+from outcomes.selectors import reports_visible_to
+from web import charts, forms
+from web.access import requires, scoped
+from web.views.common import act, invalid
+
+DOMAIN_LABELS = {"pain": "Pain (NPRS)", "function": "Function (ODI)", "depression": "Depression (PHQ-9)",
+                 "anxiety": "Anxiety (GAD-7)"}
+
+
+def _snapshot_views(report: OutcomeReport) -> list[dict]:
+    """The whole cohort, then each segment, each with its charts and tables."""
+    results = report.results
+    views = [{"name": "All patients", **results}] + [
+        {"name": f"{report.get_segment_by_display()}: {s['segment']}", **s} for s in results["segments"]]
+    for number, view in enumerate(views):
+        view["domains"] = [{"key": key, "label": DOMAIN_LABELS[key], **figures,
+                            "chart": {"id": f"v{number}-dist-{key}", "spec": charts.distribution(
+                                figures["percent_improvement_distribution"], title=f"{DOMAIN_LABELS[key]}")}}
+                           for key, figures in view["results"].items()]
+        view["charts"] = {
+            "responders": {"id": f"v{number}-responders", "spec": charts.responders(view["results"])},
+            "pain": {"id": f"v{number}-pain", "spec": charts.curve(
+                view["pain_curve"], title="Mean pain (NPRS) by plan week", key="mean_nprs", y_title="NPRS",
+                y_range=[0, 10])},
+            "adherence": {"id": f"v{number}-adherence", "spec": charts.curve(
+                [{"week": w["week"], "mean": _percent(w["mean_adherence"])} for w in view["adherence"]["weekly"]],
+                title="Mean weekly adherence (%)", key="mean", y_title="%", y_range=[0, 100])},
+        }
+    return views
+
+
+def _percent(share):
+    return None if share is None else round(share * 100, 1)
+
+
+@requires(Cap.REQUEST_REPORT)
+def dashboard(request):
+    user = request.user
+    plans = care_plans_visible_to(user)
+    active = plans.filter(status=CarePlan.Status.ACTIVE)
+    summary = active.aggregate(patients=Count("patient", distinct=True),
+                               adherence=Avg(plan_adherence_sql("id")))
+    reports = list(reports_visible_to(user).select_related("requested_by")[:12])
+    chosen = request.GET.get("report")
+    report = next((r for r in reports if str(r.pk) == chosen), None) if chosen else next(
+        (r for r in reports if r.status == OutcomeReport.Status.DONE), None)
+    if chosen and report is None and chosen.isdigit():
+        report = scoped(reports_visible_to(user), pk=int(chosen))
+    return render(request, "web/dashboard.html", {
+        "summary": summary,
+        "open_plans": plans.filter(status__in=CarePlan.OPEN_STATUSES).count(),
+        "reports": reports,
+        "report": report,
+        "views": _snapshot_views(report) if report and report.status == OutcomeReport.Status.DONE else [],
+        "form": forms.ReportForm(initial={"segment_by": "episode_type"}),
+    })
+
+
+@require_POST
+@requires(Cap.REQUEST_REPORT)
+def request_report(request):
+    form = forms.ReportForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, reverse("web:dashboard"), form)
+    data = {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
+    clinic = request.user.clinic
+    created = []
+    response = act(request, reverse("web:dashboard"), lambda: created.append(outcome_services.report_request(
+        actor=request.user, clinic=clinic, **data)), success="Report requested; it is being computed.")
+    return redirect(f"{reverse('web:dashboard')}?report={created[0].pk}") if created else response
+
+
+@requires(Cap.MANAGE_STAFF)
+def staff(request):
+    if request.method == "POST":
+        form = forms.StaffForm(request.POST)
+        if not form.is_valid():
+            return invalid(request, reverse("web:staff"), form)
+        return act(request, reverse("web:staff"), lambda: account_services.staff_create(
+            clinic=request.user.clinic, **form.cleaned_data), success=f"{form.cleaned_data['email']} added.")
+    members = staff_visible_to(request.user).order_by("-is_active", "role", "last_name")
+    return render(request, "web/staff.html", {"members": members, "form": forms.StaffForm()})
+
+
+@require_POST
+@requires(Cap.MANAGE_STAFF)
+def deactivate_staff(request, user_id):
+    member = scoped(staff_visible_to(request.user), pk=user_id)
+    return act(request, reverse("web:staff"), lambda: account_services.staff_deactivate(user=member),
+               success=f"{member.email} can no longer sign in.")
+
+
+@requires(Cap.MANAGE_CLINIC)
+def clinic_settings(request):
+    clinic = scoped(clinics_visible_to(request.user), pk=request.user.clinic_id)
+    form = forms.ClinicSettingsForm(request.POST or None, instance=clinic)
+    if request.method == "POST":
+        if not form.is_valid():
+            return invalid(request, reverse("web:settings"), form)
+        account_services.clinic_update(clinic=clinic, **form.cleaned_data)
+        messages.success(request, "Reminder settings saved.")
+        return redirect("web:settings")
+    return render(request, "web/settings.html", {"form": form, "clinic": clinic})
+
+
+@requires(Cap.READ_AUDIT)
+def audit_trail(request):
+    """Who viewed or changed what: filter by patient or by staff member."""
+    form = forms.AuditFilterForm(request.GET or None)
+    events = audit_events_visible_to(request.user).order_by("-id")
+    if form.is_valid():
+        if form.cleaned_data.get("patient"):
+            events = events.filter(patient_id=form.cleaned_data["patient"])
+        if form.cleaned_data.get("user"):
+            events = events.filter(actor_id=form.cleaned_data["user"])
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    actors = {u.pk: u for u in User.objects.filter(pk__in={e.actor_id for e in page if e.actor_id})}
+    return render(request, "web/audit.html", {"page": page, "form": form, "actors": actors,
+                                              "staff": staff_visible_to(request.user).order_by("last_name")})
+
+

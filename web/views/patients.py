@@ -1,0 +1,299 @@
+"""The PT's workspace (and the shared patient page): patient list and the patient's record, plan,
+prescriptions, history, measures and adherence."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import F, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Cap, can
+from careplans import services as plan_services
+from careplans.models import CarePlan
+from careplans.schedule import plan_week
+from careplans.selectors import care_plan_list, coverage_summary
+from coaching.models import CheckIn
+from coaching.selectors import habit_progress
+from core.audit import record_reads
+from core.clock import local_today
+from exercises import services as exercise_services
+from exercises.models import Prescription, PrescriptionVersion
+from exercises.selectors import (
+    exercises_visible_to,
+    plan_adherence_sql,
+    templates_visible_to,
+    weekly_adherence,
+)
+from outcomes.instruments import Code
+from outcomes.selectors import reassessments
+from patients import clinical
+from patients import services as patient_services
+from patients.api import patient_list
+from patients.models import RedFlagStatus
+from web import charts, forms
+from web.access import requires, scoped
+from web.views.common import act, invalid
+
+PAGE_SIZE = 25
+
+
+@requires(Cap.READ_CLINICAL)
+def patient_index(request):
+    """Patients with what needs attention: red flags, open alerts, adherence, plan week, and the
+    next reassessment due. Search by name or email; filter; sort by adherence."""
+    patients = patient_list(request.user)
+    query = request.GET.get("q", "").replace("\x00", "")[:100]
+    for term in query.split()[:5]:
+        patients = patients.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term)
+                                   | Q(email__icontains=term))
+    if request.GET.get("flags") == "1":
+        patients = patients.filter(red_flag_status=RedFlagStatus.POSITIVE)
+    if request.GET.get("alerts") == "1":
+        patients = patients.filter(open_alert_count__gt=0)
+    if request.GET.get("mine") == "1":
+        patients = patients.filter(Q(primary_pt=request.user) | Q(coach=request.user))
+    order = {"adherence": ["adherence", "last_name"], "-adherence": ["-adherence", "last_name"]}
+    patients = patients.order_by(*order.get(request.GET.get("sort"), ["last_name", "first_name", "id"]))
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    due = {}
+    for row in reassessments(request.user, statuses=["due", "overdue"]):
+        due.setdefault(row["patient_id"], row)
+    rows = [{"patient": p, "week": plan_week(p.active_care_plan_start, local_today(p.timezone))
+             if p.active_care_plan_start else None, "reassessment": due.get(p.pk)} for p in page]
+    record_reads(user=request.user, rows=[("patients_patient", p.pk, p.pk, p.clinic_id) for p in page])
+    return render(request, "web/patient_list.html", {"page": page, "rows": rows, "query": query})
+
+
+def _plans(user, patient):
+    plans = list(care_plan_list(user).filter(patient=patient).order_by("-start_date", "-id"))
+    current = next((plan for plan in plans if plan.status in CarePlan.OPEN_STATUSES), None)
+    return plans, current or next(iter(plans), None)
+
+
+def _timeline(plan, versions, assessments, check_ins, alerts) -> list[dict]:
+    """Every change to the care, newest first: who, when, what, why."""
+    events = []
+    for version in versions:
+        what = (f"Prescribed {version.exercise.name}" if version.version == 1 else
+                f"{version.get_reason_display()}: {version.exercise.name}, v{version.version}"
+                + (" (discontinued)" if version.status == Prescription.Status.DISCONTINUED else ""))
+        events.append({"when": version.changed_at, "who": version.changed_by, "what": what, "why": version.note,
+                       "kind": "prescription"})
+    if plan is not None:
+        for change in plan.status_changes.all():
+            events.append({"when": change.changed_at, "who": change.changed_by,
+                           "what": f"Plan {change.from_status} → {change.to_status}", "why": change.note,
+                           "kind": "plan"})
+        for visit in plan.visits.all():
+            events.append({"when": visit.occurred_at, "who": visit.recorded_by,
+                           "what": f"{visit.get_kind_display()} visit ({visit.get_mode_display()})",
+                           "why": visit.notes, "kind": "visit"})
+    for assessment in assessments:
+        events.append({"when": assessment.collected_at, "who": assessment.recorded_by,
+                       "what": f"{assessment.get_instrument_display()}: {assessment.score:g}"
+                               + (f" ({assessment.band.replace('_', ' ')})" if assessment.band else ""),
+                       "why": assessment.supersede_reason, "kind": "measure"})
+    for check_in in check_ins:
+        events.append({"when": check_in.occurred_at, "who": check_in.coach,
+                       "what": f"{check_in.get_channel_display()} check-in, mood {check_in.mood}/5, "
+                               f"confidence {check_in.confidence}/10", "why": check_in.agreed, "kind": "coaching"})
+    for alert in alerts:
+        events.append({"when": alert.opened_at, "who": None, "what": f"{alert.get_kind_display()} alert opened",
+                       "why": alert.message, "kind": "alert"})
+    return sorted(events, key=lambda event: event["when"], reverse=True)
+
+
+@requires(Cap.READ_CLINICAL)
+def patient_detail(request, patient_id):
+    user = request.user
+    patient = scoped(patient_list(user), pk=patient_id)
+    plans, plan = _plans(user, patient)
+    prescriptions = versions = weeks = []
+    if plan is not None:
+        prescriptions = list(plan.prescriptions.select_related("exercise__progression", "exercise__regression")
+                             .order_by("status", "id"))
+        versions = list(PrescriptionVersion.objects.filter(prescription__care_plan=plan)
+                        .select_related("exercise", "changed_by"))
+        weeks = weekly_adherence([plan.pk])
+        plan = (care_plan_list(user).filter(pk=plan.pk)
+                .prefetch_related("status_changes__changed_by", "visits__recorded_by")
+                .annotate(adherence=plan_adherence_sql(F("pk"))).get())
+    assessments = list(patient.assessments.filter(superseded_at__isnull=True).select_related("recorded_by")
+                       .order_by("collected_at"))
+    check_ins = list(patient.check_ins.select_related("coach").order_by("-occurred_at")[:50])
+    alerts = list(patient.alerts.all())
+    goals = list(patient.habit_goals.prefetch_related("logs").order_by("-start_date"))
+    today = local_today(patient.timezone)
+    record_reads(user=user, rows=[("patients_patient", patient.pk, patient.pk, patient.clinic_id)])
+    return render(request, "web/patient_detail.html", {
+        "patient": patient,
+        "age": clinical.age(patient.date_of_birth, today),
+        "episode_type": clinical.episode_type(patient.pain_onset_date, patient.active_care_plan_start or today),
+        "red_flag_categories": clinical.red_flag_categories(patient.red_flags),
+        "plans": plans,
+        "plan": plan,
+        "week": plan_week(plan.start_date, today) if plan else None,
+        "coverage": coverage_summary(plan, plan.visits_used) if plan else None,
+        "may_lead": plan is not None and plan_services.may_lead(user, plan),
+        "prescriptions": prescriptions,
+        "timeline": _timeline(plan, versions, assessments, check_ins, alerts),
+        "open_alerts": [alert for alert in alerts if alert.is_open],
+        "weeks": weeks,
+        "plan_adherence": plan.adherence if plan else None,
+        "assessment_table": list(reversed(assessments))[:40],
+        "score_charts": charts.scores(assessments),
+        "adherence_chart": charts.weekly_adherence(weeks),
+        "reassessments": reassessments(user, patient_id=patient.pk),
+        "check_ins": check_ins[:10],
+        "notes": list(patient.coaching_notes.select_related("author")[:10]),
+        "goals": [{"goal": goal, "progress": habit_progress(goal, today=today)} for goal in goals],
+        "reminders": list(patient.reminders.order_by("-slot")[:14]),
+        "exercises": exercises_visible_to(user).order_by("name").only("id", "name", "category"),
+        "templates": templates_visible_to(user).only("id", "name"),
+        "can": {name: can(user, cap) for name, cap in [("prescribe", Cap.PRESCRIBE), ("coach", Cap.COACH),
+                                                       ("review", Cap.REVIEW_RED_FLAGS),
+                                                       ("acknowledge", Cap.ACKNOWLEDGE_ALERT),
+                                                       ("lead", Cap.LEAD_CARE_PLAN)]},
+        "forms": {"red_flags": forms.RedFlagReviewForm(), "plan": forms.CarePlanForm(initial={"start_date": today}),
+                  "check_in": forms.CheckInForm(initial={"occurred_at": dt.datetime.now().strftime("%Y-%m-%dT%H:%M")}),
+                  "note": forms.CoachingNoteForm(), "goal": forms.HabitGoalForm(),
+                  "reasons": forms.MODIFY_REASONS},
+        "instruments": Code,
+        "check_in_channels": CheckIn.Channel,
+    })
+
+
+def _back(patient_id, anchor=""):
+    return reverse("web:patient", args=[patient_id]) + (f"#{anchor}" if anchor else "")
+
+
+@require_POST
+@requires(Cap.REVIEW_RED_FLAGS)
+def review_red_flags(request, patient_id):
+    patient = scoped(patient_list(request.user), pk=patient_id)
+    form = forms.RedFlagReviewForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, _back(patient.pk), form)
+    return act(request, _back(patient.pk), lambda: patient_services.patient_review_red_flags(
+        actor=request.user, patient_id=patient.pk, **form.cleaned_data), success="Red-flag review recorded.")
+
+
+@require_POST
+@requires(Cap.ACKNOWLEDGE_ALERT)
+def acknowledge_alert(request, patient_id, alert_id):
+    patient = scoped(patient_list(request.user), pk=patient_id)
+    alert = scoped(patient.alerts, pk=alert_id)
+    form = forms.NoteForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, _back(patient.pk), form)
+    return act(request, _back(patient.pk), lambda: patient_services.alert_acknowledge(
+        actor=request.user, alert_id=alert.pk, note=form.cleaned_data["note"]), success="Alert acknowledged.")
+
+
+@require_POST
+@requires(Cap.LEAD_CARE_PLAN)
+def create_plan(request, patient_id):
+    patient = scoped(patient_list(request.user), pk=patient_id)
+    form = forms.CarePlanForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, _back(patient.pk, "plan"), form)
+    data = form.cleaned_data
+    goal = {"category": data["goal_category"], "description": data["goal_description"], "target": data["goal_target"]}
+    return act(request, _back(patient.pk, "plan"), lambda: plan_services.care_plan_create(
+        actor=request.user, patient=patient, start_date=data["start_date"], goals=[goal]),
+        success="Draft care plan opened.")
+
+
+TRANSITIONS = {"activate": plan_services.care_plan_activate, "pause": plan_services.care_plan_pause,
+               "resume": plan_services.care_plan_resume, "discharge": plan_services.care_plan_discharge}
+
+
+@require_POST
+@requires(Cap.LEAD_CARE_PLAN)
+def transition_plan(request, plan_id, step):
+    plan = scoped(care_plan_list(request.user), pk=plan_id)
+    service = TRANSITIONS.get(step)
+    note = request.POST.get("note", "")[:5000]
+    return act(request, _back(plan.patient_id, "plan"),
+               lambda: service(actor=request.user, plan_id=plan.pk, note=note) if service else None,
+               success=f"Plan: {step} done.")
+
+
+@require_POST
+@requires(Cap.PRESCRIBE)
+def prescribe(request, plan_id):
+    plan = scoped(care_plan_list(request.user), pk=plan_id)
+    form = forms.PrescribeForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, _back(plan.patient_id, "prescriptions"), form)
+    exercise = scoped(exercises_visible_to(request.user), pk=form.cleaned_data["exercise"])
+    return act(request, _back(plan.patient_id, "prescriptions"), lambda: exercise_services.prescription_create(
+        actor=request.user, care_plan=plan, exercise=exercise, **form.dosage()), success=f"{exercise.name} prescribed.")
+
+
+@require_POST
+@requires(Cap.PRESCRIBE)
+def apply_template(request, plan_id):
+    plan = scoped(care_plan_list(request.user), pk=plan_id)
+    form = forms.ApplyTemplateForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, _back(plan.patient_id, "prescriptions"), form)
+    template = scoped(templates_visible_to(request.user), pk=form.cleaned_data["template"])
+    return act(request, _back(plan.patient_id, "prescriptions"), lambda: exercise_services.template_apply(
+        actor=request.user, template=template, care_plan=plan), success=f'Template "{template.name}" applied.')
+
+
+def _prescription(request, prescription_id):
+    from exercises.selectors import prescriptions_visible_to
+
+    return scoped(prescriptions_visible_to(request.user).select_related("care_plan", "exercise"), pk=prescription_id)
+
+
+@require_POST
+@requires(Cap.PRESCRIBE)
+def modify_prescription(request, prescription_id):
+    prescription = _prescription(request, prescription_id)
+    back = _back(prescription.care_plan.patient_id, f"rx-{prescription.pk}")
+    form = forms.ModifyForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, back, form)
+    data = form.cleaned_data
+    return act(request, back, lambda: exercise_services.prescription_modify(
+        actor=request.user, prescription_id=prescription.pk, expected_version=data["version"], reason=data["reason"],
+        note=data["note"], **form.dosage()), success=f"{prescription.exercise.name} changed.")
+
+
+@require_POST
+@requires(Cap.PRESCRIBE)
+def step_prescription(request, prescription_id, direction):
+    """Progress or regress to the exercise the library links to."""
+    prescription = _prescription(request, prescription_id)
+    back = _back(prescription.care_plan.patient_id, f"rx-{prescription.pk}")
+    form = forms.StepForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, back, form)
+    target = getattr(prescription.exercise, direction) if direction in ("progression", "regression") else None
+    if target is None:
+        messages.error(request, f"This exercise has no {direction} in the library.")
+        return redirect(back)
+    return act(request, back, lambda: exercise_services.prescription_modify(
+        actor=request.user, prescription_id=prescription.pk, expected_version=form.cleaned_data["version"],
+        reason=direction, note=form.cleaned_data["note"], exercise=target),
+        success=f"{prescription.exercise.name} → {target.name}.")
+
+
+@require_POST
+@requires(Cap.PRESCRIBE)
+def discontinue_prescription(request, prescription_id):
+    prescription = _prescription(request, prescription_id)
+    back = _back(prescription.care_plan.patient_id, "prescriptions")
+    form = forms.DiscontinueForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, back, form)
+    data = form.cleaned_data
+    return act(request, back, lambda: exercise_services.prescription_discontinue(
+        actor=request.user, prescription_id=prescription.pk, expected_version=data["version"], reason=data["reason"],
+        note=data["note"]), success=f"{prescription.exercise.name} discontinued.")
