@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test bench lint clean chromium
 
 install: $(INSTALLED)
 
@@ -16,9 +16,15 @@ $(INSTALLED): requirements.txt
 run: $(INSTALLED)
 	$(BIN)/python manage.py serve
 
-test: $(INSTALLED)
+test: $(INSTALLED) chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium (never a downloaded browser). Installed when missing.
+chromium:
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests..."; \
+	  { apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; } >/dev/null 2>&1 \
+	  || echo "Could not install chromium: browser tests will skip (and fail when CI=true)."; }
 
 N ?= 10000
 bench: $(INSTALLED)

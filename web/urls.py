@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.contrib.auth.decorators import login_required
+from django.urls import path, re_path
 from django.views.generic import TemplateView
 
 from web.views import auth, coaching, home, manager, patients
@@ -11,7 +12,8 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth.PasswordChangeView.as_view(), name="password_change"),
-    path("password/done/", TemplateView.as_view(template_name="web/password_done.html"), name="password_done"),
+    path("password/done/", login_required(TemplateView.as_view(template_name="web/password_done.html")),
+         name="password_done"),
     # PT (and everyone's patient page)
     path("patients/", patients.patient_index, name="patients"),
     path("patients/<int:patient_id>/", patients.patient_detail, name="patient"),
@@ -19,12 +21,13 @@ urlpatterns = [
     path("patients/<int:patient_id>/alerts/<int:alert_id>/acknowledge/", patients.acknowledge_alert,
          name="acknowledge_alert"),
     path("patients/<int:patient_id>/plans/", patients.create_plan, name="create_plan"),
-    path("plans/<int:plan_id>/<str:step>/", patients.transition_plan, name="transition_plan"),
+    re_path(r"^plans/(?P<plan_id>[0-9]+)/(?P<step>activate|pause|resume|discharge)/$", patients.transition_plan,
+            name="transition_plan"),
     path("plans/<int:plan_id>/prescriptions/", patients.prescribe, name="prescribe"),
     path("plans/<int:plan_id>/template/", patients.apply_template, name="apply_template"),
     path("prescriptions/<int:prescription_id>/modify/", patients.modify_prescription, name="modify_prescription"),
-    path("prescriptions/<int:prescription_id>/step/<str:direction>/", patients.step_prescription,
-         name="step_prescription"),
+    re_path(r"^prescriptions/(?P<prescription_id>[0-9]+)/step/(?P<direction>progression|regression)/$",
+            patients.step_prescription, name="step_prescription"),
     path("prescriptions/<int:prescription_id>/discontinue/", patients.discontinue_prescription,
          name="discontinue_prescription"),
     # Coach

@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -67,10 +67,13 @@ def patient_index(request):
     return render(request, "web/patient_list.html", {"page": page, "rows": rows, "query": query})
 
 
-def _plans(user, patient):
-    plans = list(care_plan_list(user).filter(patient=patient).order_by("-start_date", "-id"))
-    current = next((plan for plan in plans if plan.status in CarePlan.OPEN_STATUSES), None)
-    return plans, current or next(iter(plans), None)
+def _plan(user, patient):
+    """The open plan, else the latest one, with everything the page shows of it (or None)."""
+    open_first = Case(When(status__in=CarePlan.OPEN_STATUSES, then=0), default=1)
+    return (care_plan_list(user).filter(patient=patient)
+            .prefetch_related("status_changes__changed_by", "visits__recorded_by")
+            .annotate(adherence=plan_adherence_sql(F("pk")))
+            .order_by(open_first, "-start_date", "-id").first())
 
 
 def _timeline(plan, versions, assessments, check_ins, alerts) -> list[dict]:
@@ -110,7 +113,7 @@ def _timeline(plan, versions, assessments, check_ins, alerts) -> list[dict]:
 def patient_detail(request, patient_id):
     user = request.user
     patient = scoped(patient_list(user), pk=patient_id)
-    plans, plan = _plans(user, patient)
+    plan = _plan(user, patient)
     prescriptions = versions = weeks = []
     if plan is not None:
         prescriptions = list(plan.prescriptions.select_related("exercise__progression", "exercise__regression")
@@ -118,9 +121,6 @@ def patient_detail(request, patient_id):
         versions = list(PrescriptionVersion.objects.filter(prescription__care_plan=plan)
                         .select_related("exercise", "changed_by"))
         weeks = weekly_adherence([plan.pk])
-        plan = (care_plan_list(user).filter(pk=plan.pk)
-                .prefetch_related("status_changes__changed_by", "visits__recorded_by")
-                .annotate(adherence=plan_adherence_sql(F("pk"))).get())
     assessments = list(patient.assessments.filter(superseded_at__isnull=True).select_related("recorded_by")
                        .order_by("collected_at"))
     check_ins = list(patient.check_ins.select_related("coach").order_by("-occurred_at")[:50])
@@ -133,7 +133,6 @@ def patient_detail(request, patient_id):
         "age": clinical.age(patient.date_of_birth, today),
         "episode_type": clinical.episode_type(patient.pain_onset_date, patient.active_care_plan_start or today),
         "red_flag_categories": clinical.red_flag_categories(patient.red_flags),
-        "plans": plans,
         "plan": plan,
         "week": plan_week(plan.start_date, today) if plan else None,
         "coverage": coverage_summary(plan, plan.visits_used) if plan else None,
@@ -215,10 +214,9 @@ TRANSITIONS = {"activate": plan_services.care_plan_activate, "pause": plan_servi
 @requires(Cap.LEAD_CARE_PLAN)
 def transition_plan(request, plan_id, step):
     plan = scoped(care_plan_list(request.user), pk=plan_id)
-    service = TRANSITIONS.get(step)
     note = request.POST.get("note", "")[:5000]
     return act(request, _back(plan.patient_id, "plan"),
-               lambda: service(actor=request.user, plan_id=plan.pk, note=note) if service else None,
+               lambda: TRANSITIONS[step](actor=request.user, plan_id=plan.pk, note=note),
                success=f"Plan: {step} done.")
 
 

@@ -1,0 +1,150 @@
+"""The three workspaces in a real browser: headless Chromium (Debian's package) driven by
+Playwright against the live test server; each role does its main job end to end. Screenshots go
+to test-artifacts/screenshots/."""
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from exercises import services as exercises
+from exercises.models import Exercise
+from outcomes.models import Assessment
+from tests.celery_harness import celery_worker, eager_off
+from tests.conftest import require
+from tests.factories import PASSWORD, CarePlanFactory, GoalFactory, PatientFactory, UserFactory
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts" / "screenshots"
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], errors  # no JavaScript error on any page
+
+
+def sign_in(page, user):
+    page.goto("/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("networkidle")
+
+
+def shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def team(clinic):
+    return {role: UserFactory(clinic=clinic, role=role, email=f"{role}@browser.example")
+            for role in ("pt", "coach", "manager")}
+
+
+def test_pt_modifies_a_prescription_and_sees_it_in_the_timeline(page, clinic, team):
+    patient = PatientFactory(clinic=clinic, primary_pt=team["pt"], coach=team["coach"], first_name="Ruth",
+                             last_name="Okonkwo")
+    plan = CarePlanFactory(patient=patient, lead_pt=team["pt"], status="active",
+                           start_date=dt.date.today() - dt.timedelta(days=15))
+    GoalFactory(care_plan=plan)
+    bird_dog = Exercise.objects.get(slug="bird-dog")
+    prescription = exercises.prescription_create(actor=team["pt"], care_plan=plan, exercise=bird_dog,
+                                                 start_date=plan.start_date)
+    sign_in(page, team["pt"])
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+    page.get_by_role("link", name="Okonkwo, Ruth").click()
+    page.locator(f"#rx-{prescription.pk}").get_by_text("Modify").click()
+    form = page.get_by_role("form", name="Modify Bird Dog")
+    form.get_by_label("Sets").fill("4")
+    form.get_by_label("Reason").select_option("progression")
+    form.get_by_label("Why").fill("Holding the position well")
+    form.get_by_role("button", name="Save change").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("Bird Dog changed.")).to_be_visible()
+    timeline = page.locator("#timeline")
+    expect(timeline.get_by_text("Progression: Bird Dog, v2")).to_be_visible()
+    expect(timeline.get_by_text("Holding the position well")).to_be_visible()
+    expect(page.locator(f"#rx-{prescription.pk}").get_by_text("v2")).to_be_visible()
+    shot(page, "pt-patient")
+
+
+def test_coach_logs_a_check_in(page, clinic, team):
+    patient = PatientFactory(clinic=clinic, coach=team["coach"], first_name="Sam", last_name="Reyes")
+    CarePlanFactory(patient=patient, lead_pt=team["pt"], status="active",
+                    start_date=dt.date.today() - dt.timedelta(days=10))
+    from coaching.services import outreach_refresh
+
+    outreach_refresh()
+    sign_in(page, team["coach"])
+    expect(page.get_by_role("heading", name="My caseload")).to_be_visible()
+    expect(page.get_by_text("No exercise session recently")).to_be_visible()
+    shot(page, "coach-caseload")
+    page.get_by_role("link", name="Reyes, Sam").first.click()
+    page.get_by_text("Log a check-in").click()
+    form = page.get_by_role("form", name="Log a check-in")
+    form.get_by_label("Channel").select_option("video")
+    form.get_by_label("Mood").fill("4")
+    form.get_by_label("Confidence").fill("7")
+    form.get_by_label("Time").check()
+    form.get_by_label("Agreed next steps").fill("Two short sessions before work")
+    form.get_by_role("button", name="Log check-in").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("Check-in logged.")).to_be_visible()
+    expect(page.locator("#coaching").get_by_text("Agreed: Two short sessions before work")).to_be_visible()
+    shot(page, "coach-patient")
+
+
+def test_manager_requests_a_report_and_watches_it_finish(page, clinic, team):
+    for number, (baseline, followup) in enumerate([(8, 3), (7, 4), (6, 2), (9, 5)]):
+        start = dt.date(2026, 2, 1) + dt.timedelta(days=number)
+        plan = CarePlanFactory(patient=PatientFactory(clinic=clinic, timezone="UTC"), lead_pt=team["pt"],
+                               status="discharged", start_date=start,
+                               activated_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+        for day, score in ((0, baseline), (84, followup)):
+            Assessment.objects.create(patient=plan.patient, instrument="nprs", answers=[score], score=score,
+                                      band="", source="staff", recorded_by=team["pt"],
+                                      collected_at=dt.datetime.combine(start + dt.timedelta(days=day), dt.time(9),
+                                                                       dt.UTC))
+    with eager_off(), celery_worker():
+        sign_in(page, team["manager"])
+        expect(page.get_by_role("heading", name="Outcomes")).to_be_visible()
+        page.get_by_label("Plans starting from").fill("2026-01-01")
+        page.get_by_label("to", exact=True).fill("2026-06-30")
+        page.get_by_label("Report date").fill("2026-10-01")
+        page.get_by_role("button", name="Request report").click()
+        expect(page.get_by_role("progressbar", name="Report progress")).to_be_visible()
+        expect(page.get_by_text("Report requested")).to_be_visible()
+        page.wait_for_selector(".report-view .chart .main-svg", timeout=60_000)  # done: the page reloads
+    expect(page.get_by_role("progressbar", name="Report progress")).to_have_attribute("value", "100")
+    pain = page.locator("table.figures").first.get_by_role("row").filter(has_text="Pain (NPRS)")
+    expect(pain).to_contain_text("7.5 → 3.5")  # (8+7+6+9)/4 → (3+4+2+5)/4, all four completers
+    assert page.locator(".report-view .chart .main-svg").count() >= 4  # every chart rendered
+    expect(page.get_by_role("link", name="Download CSV")).to_be_visible()
+    shot(page, "manager-dashboard")

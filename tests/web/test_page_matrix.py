@@ -1,0 +1,136 @@
+"""Every workspace page and form action × every role × (own clinic's row, another clinic's row).
+
+The same rules as the API: capabilities from accounts.roles, rows through the scoping selectors:
+another clinic's row is a 404, a role that may not is a 403, and nothing is written. A new page
+without an expectation fails `test_every_page_has_an_expectation`."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.messages import SUCCESS, get_messages
+from django.urls import reverse
+
+from tests.test_permission_matrix import _row_counts
+from tests.world import build_world
+from web.urls import urlpatterns
+
+ROLES = ["pt", "coach", "manager", "integration", "anonymous"]
+STAFF = {"pt", "coach", "manager"}
+
+
+@dataclass
+class Page:
+    allowed: set  # roles that may
+    args: tuple = ()  # Side attributes (or literals) in the URL
+    body: object = None  # callable(side) -> form data
+    ok: int = 200  # status for an allowed role (a form post redirects: 302 with a success message)
+
+
+def post(allowed, args=(), body=None):
+    return Page(allowed, args, body or (lambda side: {}), ok=302)
+
+
+PAGES = {
+    ("home", "get"): Page(STAFF, ok=302),
+    ("patients", "get"): Page(STAFF),
+    ("patient", "get"): Page(STAFF, ("patient",)),
+    ("review_red_flags", "post"): post({"pt"}, ("flagged_patient",),
+                                       lambda side: {"outcome": "cleared", "note": "Imaging clear"}),
+    ("acknowledge_alert", "post"): post({"pt", "coach"}, ("flagged_patient", "alert"), lambda side: {"note": "Seen"}),
+    ("create_plan", "post"): post({"pt"}, ("patient",), lambda side: {
+        "start_date": dt.date.today().isoformat(), "goal_category": "pain", "goal_description": "Sit longer",
+        "goal_target": "NPRS <= 3"}),
+    ("transition_plan", "post"): post({"pt"}, ("draft_plan", "activate")),
+    ("prescribe", "post"): post({"pt"}, ("draft_plan",), lambda side: {"exercise": side.exercise.pk,
+                                                                       "times_per_week": 4}),
+    ("apply_template", "post"): post({"pt"}, ("draft_plan",), lambda side: {"template": side.template.pk}),
+    ("modify_prescription", "post"): post({"pt"}, ("prescription",), lambda side: {
+        "version": 1, "sets": 5, "reason": "progression", "note": "Stronger"}),
+    ("step_prescription", "post"): post({"pt"}, ("prescription", "progression"), lambda side: {"version": 1}),
+    ("discontinue_prescription", "post"): post({"pt"}, ("prescription",), lambda side: {
+        "version": 1, "reason": "pain"}),
+    ("coach", "get"): Page(STAFF),
+    ("resolve_outreach", "post"): post({"coach"}, ("outreach_item",), lambda side: {"note": "Called"}),
+    ("log_check_in", "post"): post({"coach"}, ("patient",), lambda side: {
+        "occurred_at": dt.datetime.now().strftime("%Y-%m-%dT%H:%M"), "channel": "phone", "mood": 4,
+        "confidence": 6}),
+    ("add_note", "post"): post({"coach"}, ("patient",), lambda side: {"body": "Prefers evenings"}),
+    ("add_habit_goal", "post"): post({"coach"}, ("patient",), lambda side: {"description": "Walk",
+                                                                             "target_per_week": 3}),
+    ("log_habit", "post"): post({"coach"}, ("habit_goal",), lambda side: {"date": dt.date.today().isoformat()}),
+    ("dashboard", "get"): Page(STAFF),
+    ("request_report", "post"): post(STAFF, (), lambda side: {"start_from": "2026-01-01", "start_to": "2026-03-01"}),
+    ("staff", "get"): Page({"manager"}),
+    ("staff", "post"): post({"manager"}, (), lambda side: {"email": "new.coach@example.org", "role": "coach",
+                                                           "password": "a-long-enough-passphrase"}),
+    ("deactivate_staff", "post"): post({"manager"}, ("coach",)),
+    ("settings", "get"): Page({"manager"}),
+    ("settings", "post"): post({"manager"}, (), lambda side: {"reminder_after_days": 3, "quiet_hours_start": "21:00",
+                                                              "quiet_hours_end": "08:00"}),
+    ("audit", "get"): Page({"manager"}),
+    ("password_change", "get"): Page(STAFF | {"integration"}),
+    ("password_done", "get"): Page(STAFF | {"integration"}),
+}
+PUBLIC = {("login", "get"), ("logout", "post")}
+
+
+def test_every_page_has_an_expectation():
+    names = {pattern.name for pattern in urlpatterns}
+    assert names == {name for name, _ in PAGES} | {name for name, _ in PUBLIC}
+
+
+def _url(name, page, side):
+    args = [getattr(side, arg).pk if hasattr(side, arg) else arg for arg in page.args]
+    return reverse(f"web:{name}", args=args)
+
+
+MATRIX = [(name, method, role) for (name, method) in sorted(PAGES) for role in ROLES]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "role"), MATRIX, ids=[f"{m}:{n}:{r}" for n, m, r in MATRIX])
+def test_own_clinic(client, name, method, role):
+    world = build_world()
+    page = PAGES[(name, method)]
+    if role != "anonymous":
+        client.force_login(world.own.user(role))
+    data = page.body(world.own) if page.body else None
+    response = getattr(client, method)(_url(name, page, world.own), data)
+    if role == "anonymous":
+        assert response.status_code == 302 and reverse("web:login") in response["Location"]
+        return
+    expected = page.ok if role in page.allowed else 403
+    assert response.status_code == expected, response.content[:500]
+    if expected == 302 and method == "post":
+        levels = [message.level for message in get_messages(response.wsgi_request)]
+        assert levels == [SUCCESS], [str(m) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "role"), [m for m in MATRIX if PAGES[m[:2]].args],
+                         ids=[f"{m}:{n}:{r}" for n, m, r in MATRIX if PAGES[(n, m)].args])
+def test_other_clinic(client, name, method, role):
+    """The same page or action aimed at another clinic's row: 404, and nothing written."""
+    world = build_world()
+    page = PAGES[(name, method)]
+    if role != "anonymous":
+        client.force_login(world.own.user(role))
+    before = _row_counts()
+    response = getattr(client, method)(_url(name, page, world.other), page.body(world.other) if page.body else None)
+    expected = 302 if role == "anonymous" else (404 if role in page.allowed else 403)
+    assert response.status_code == expected
+    assert _row_counts() == before
+
+
+@pytest.mark.django_db
+def test_forms_naming_another_clinics_rows_write_nothing(client):
+    world = build_world()
+    client.force_login(world.own.pt)
+    before = _row_counts()
+    other_exercise = client.post(reverse("web:prescribe", args=[world.own.draft_plan.pk]),
+                                 {"exercise": world.other.exercise.pk})
+    other_template = client.post(reverse("web:apply_template", args=[world.own.draft_plan.pk]),
+                                 {"template": world.other.template.pk})
+    assert (other_exercise.status_code, other_template.status_code) == (404, 404)
+    assert _row_counts() == before
