@@ -19,6 +19,7 @@ from core.errors import InvalidInput
 from outcomes import services
 from outcomes.instruments import INSTRUMENTS, Code
 from outcomes.models import Assessment, OutcomeReport
+from outcomes.report import DOMAINS
 from outcomes.selectors import REASSESSMENT_STATUSES, assessments_visible_to, reassessments, reports_visible_to
 from patients.selectors import patients_visible_to
 
@@ -287,7 +288,8 @@ def report_csv(outcome_report: OutcomeReport) -> str:
             writer.writerow([outcome_report.pk, outcome_report.as_of, segment, section, domain, figure, week,
                              "" if value is None else value])
 
-        for domain, figures in view["results"].items():
+        for domain in (d.name for d in DOMAINS if d.name in view["results"]):
+            figures = view["results"][domain]
             for figure, value in figures.items():
                 if figure == "ci95_mean_percent_improvement":
                     row("outcomes", domain, "ci95_low", "", value[0] if value else None)

@@ -17,9 +17,9 @@ class Sex(models.TextChoices):
 
 
 class ReminderChannel(models.TextChoices):
-    EMAIL = "email"
-    SMS = "sms"
-    NONE = "none"
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    NONE = "none", "No reminders"
 
 
 class PainRegion(models.TextChoices):

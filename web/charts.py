@@ -44,7 +44,7 @@ def curve(points, *, title, key, y_title, y_range=None) -> dict:
 
 def responders(results: dict) -> dict:
     """Completers and all included side by side: completer bias in plain sight (§5)."""
-    domains = list(results)
+    domains = [domain for domain in ("pain", "function", "depression", "anxiety") if domain in results]
     return {"data": [
         {"type": "bar", "name": "Completers", "x": domains,
          "y": [_percent(results[d]["responders_mcid"]) for d in domains], "marker": {"color": "#1d5fa8"}},

@@ -31,10 +31,10 @@ def _snapshot_views(report: OutcomeReport) -> list[dict]:
     views = [{"name": "All patients", **results}] + [
         {"name": f"{report.get_segment_by_display()}: {s['segment']}", **s} for s in results["segments"]]
     for number, view in enumerate(views):
-        view["domains"] = [{"key": key, "label": DOMAIN_LABELS[key], **figures,
+        view["domains"] = [{"key": key, "label": label, **view["results"][key],
                             "chart": {"id": f"v{number}-dist-{key}", "spec": charts.distribution(
-                                figures["percent_improvement_distribution"], title=f"{DOMAIN_LABELS[key]}")}}
-                           for key, figures in view["results"].items()]
+                                view["results"][key]["percent_improvement_distribution"], title=label)}}
+                           for key, label in DOMAIN_LABELS.items() if key in view["results"]]
         view["charts"] = {
             "responders": {"id": f"v{number}-responders", "spec": charts.responders(view["results"])},
             "pain": {"id": f"v{number}-pain", "spec": charts.curve(

@@ -55,7 +55,8 @@ def patient_index(request):
         patients = patients.filter(open_alert_count__gt=0)
     if request.GET.get("mine") == "1":
         patients = patients.filter(Q(primary_pt=request.user) | Q(coach=request.user))
-    order = {"adherence": ["adherence", "last_name"], "-adherence": ["-adherence", "last_name"]}
+    order = {"adherence": [F("adherence").asc(nulls_last=True), "last_name"],
+             "-adherence": [F("adherence").desc(nulls_last=True), "last_name"]}
     patients = patients.order_by(*order.get(request.GET.get("sort"), ["last_name", "first_name", "id"]))
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     due = {}
