@@ -66,6 +66,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
 }
 
 
+def recorded_source(user) -> str:
+    """Where a fact came from: the patient app's backend (the integration account) or staff."""
+    return "patient_app" if getattr(user, "role", None) == Role.INTEGRATION else "staff"
+
+
 def can(user, capability: Cap) -> bool:
     if not user or not user.is_authenticated or not user.is_active:
         return False

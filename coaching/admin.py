@@ -1,17 +1,7 @@
 from django.contrib import admin
 
 from coaching.models import CheckIn, CoachingNote, HabitGoal, OutreachItem, ReminderDelivery
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(CheckIn)

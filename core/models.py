@@ -40,3 +40,31 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.table_name}#{self.object_id} by {self.actor_id}"
+
+
+class CorrectableFact(models.Model):
+    """An append-only clinical fact (DESIGN.md): never edited or deleted; a correction is a new row
+    that `supersedes` this one, which is then marked `superseded_at` (once)."""
+
+    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="superseded_by")
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    supersede_reason = models.TextField(blank=True, help_text="Why this row corrects the one it supersedes.")
+
+    class Meta:
+        abstract = True
+
+
+def correctable_fact_triggers() -> list:
+    """The database's side of CorrectableFact: no DELETE, and no UPDATE but marking superseded once."""
+    return [
+        pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete),
+        pgtrigger.Protect(
+            name="only_mark_superseded",
+            operation=pgtrigger.Update,
+            condition=pgtrigger.Condition(
+                "OLD.superseded_at IS NOT NULL"
+                " OR (to_jsonb(OLD) - 'superseded_at') IS DISTINCT FROM (to_jsonb(NEW) - 'superseded_at')"
+            ),
+        ),
+    ]

@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from exercises.models import Exercise, ExerciseSession, Prescription, PrescriptionVersion, ProgramTemplate, TemplateItem
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Clinical facts change only through the services (API and workspace), which keep their history."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Exercise)

@@ -4,13 +4,13 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.roles import Cap, Role
+from accounts.roles import Cap, recorded_source
 from careplans.selectors import care_plans_visible_to
 from core.api.concurrency import etag, expected_version
 from core.api.fields import ScopedPrimaryKeyRelatedField
-from core.api.filters import IdFilter, SearchFilter
+from core.api.filters import IdFilter, IncludeSupersededFilter, SearchFilter
 from core.api.pagination import NewestFirstCursorPagination
-from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
+from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedViewSet
 from core.errors import InvalidInput
 from exercises import services
 from exercises.models import (
@@ -371,25 +371,19 @@ class SessionSupersedeSerializer(SessionBodySerializer):
 class SessionFilter(django_filters.FilterSet):
     patient = IdFilter(field_name="patient_id")
     care_plan = IdFilter(field_name="care_plan_id")
-    include_superseded = django_filters.BooleanFilter(method="filter_superseded")
+    include_superseded = IncludeSupersededFilter()
 
     class Meta:
         model = ExerciseSession
         fields = ["patient", "care_plan", "include_superseded"]
-
-    def filter_superseded(self, queryset, name, value):
-        return queryset if value else queryset.filter(superseded_at__isnull=True)
 
 
 class SessionPagination(NewestFirstCursorPagination):
     ordering = ("-performed_at", "-id")
 
 
-def _source(user) -> str:
-    return ExerciseSession.Source.PATIENT_APP if user.role == Role.INTEGRATION else ExerciseSession.Source.STAFF
-
-
-class ExerciseSessionViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class ExerciseSessionViewSet(CorrectableListMixin, AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                             ScopedViewSet):
     """Home exercise sessions (append-only). The patient app's backend and coaches send them;
     a correction supersedes a session instead of editing it. Corrected rows are hidden unless
     `include_superseded=true`."""
@@ -409,15 +403,9 @@ class ExerciseSessionViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Re
     def selector(self, user):
         return sessions_visible_to(user).select_related("patient").prefetch_related("prescriptions")
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.action == "list" and "include_superseded" not in self.request.query_params:
-            queryset = queryset.filter(superseded_at__isnull=True)  # corrected rows are hidden by default
-        return queryset
-
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer, 200: SessionSerializer})
     def create(self, request):
-        session, created = services.session_record(actor=request.user, source=_source(request.user),
+        session, created = services.session_record(actor=request.user, source=recorded_source(request.user),
                                                    **self.validated(SessionCreateSerializer))
         return Response(SessionSerializer(self.get_queryset().get(pk=session.pk)).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -426,7 +414,7 @@ class ExerciseSessionViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Re
     @action(detail=True, methods=["post"])
     def supersede(self, request, pk=None):
         session = services.session_supersede(actor=request.user, session_id=self.get_object().pk,
-                                             source=_source(request.user),
+                                             source=recorded_source(request.user),
                                              **self.validated(SessionSupersedeSerializer))
         return Response(SessionSerializer(self.get_queryset().get(pk=session.pk)).data,
                         status=status.HTTP_201_CREATED)

@@ -7,6 +7,7 @@ from django.db import models
 from accounts.models import Clinic
 from careplans.models import CarePlan, Equipment
 from core.audit import audit_triggers
+from core.models import CorrectableFact, correctable_fact_triggers
 from patients.models import Patient
 
 _PLAN_PATIENT = "(SELECT patient_id FROM careplans_careplan WHERE id = r.care_plan_id)"
@@ -217,7 +218,7 @@ class PrescriptionVersion(Dosage):
         return f"prescription {self.prescription_id} v{self.version}"
 
 
-class ExerciseSession(models.Model):
+class ExerciseSession(CorrectableFact):
     """A home exercise session the patient did (append-only: a correction supersedes it)."""
 
     class Source(models.TextChoices):
@@ -236,10 +237,6 @@ class ExerciseSession(models.Model):
                                    help_text="The sender's id for this session; a repeat of it is not stored twice.")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                      related_name="superseded_by")
-    superseded_at = models.DateTimeField(null=True, blank=True)
-    supersede_reason = models.TextField(blank=True, help_text="Why this row corrects the one it supersedes.")
 
     class Meta:
         ordering = ["-performed_at", "-id"]
@@ -253,19 +250,7 @@ class ExerciseSession(models.Model):
             models.UniqueConstraint(fields=["patient", "external_id"], condition=~models.Q(external_id=""),
                                     name="session_external_id_unique"),
         ]
-        triggers = [
-            # Append-only: a row may only be marked superseded, once; never edited or deleted.
-            pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete),
-            pgtrigger.Protect(
-                name="only_mark_superseded",
-                operation=pgtrigger.Update,
-                condition=pgtrigger.Condition(
-                    "OLD.superseded_at IS NOT NULL"
-                    " OR (to_jsonb(OLD) - 'superseded_at') IS DISTINCT FROM (to_jsonb(NEW) - 'superseded_at')"
-                ),
-            ),
-            *audit_triggers(patient="r.patient_id"),
-        ]
+        triggers = [*correctable_fact_triggers(), *audit_triggers(patient="r.patient_id")]
 
     def __str__(self):
         return f"Session {self.pk} of patient {self.patient_id} at {self.performed_at:%Y-%m-%d %H:%M}"

@@ -9,12 +9,12 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.roles import Cap, Role
+from accounts.roles import Cap, recorded_source
 from accounts.selectors import clinics_visible_to
 from core.api.fields import ScopedPrimaryKeyRelatedField
-from core.api.filters import IdFilter
+from core.api.filters import IdFilter, IncludeSupersededFilter
 from core.api.pagination import NewestFirstCursorPagination, PagePagination
-from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
+from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedViewSet
 from core.errors import InvalidInput
 from outcomes import services
 from outcomes.instruments import INSTRUMENTS, Code
@@ -70,25 +70,19 @@ class AssessmentSupersedeSerializer(AssessmentBodySerializer):
 class AssessmentFilter(django_filters.FilterSet):
     patient = IdFilter(field_name="patient_id")
     instrument = django_filters.ChoiceFilter(choices=Code.choices)
-    include_superseded = django_filters.BooleanFilter(method="filter_superseded")
+    include_superseded = IncludeSupersededFilter()
 
     class Meta:
         model = Assessment
         fields = ["patient", "instrument", "include_superseded"]
-
-    def filter_superseded(self, queryset, name, value):
-        return queryset if value else queryset.filter(superseded_at__isnull=True)
 
 
 class AssessmentPagination(NewestFirstCursorPagination):
     ordering = ("-collected_at", "-id")
 
 
-def _source(user) -> str:
-    return Assessment.Source.PATIENT_APP if user.role == Role.INTEGRATION else Assessment.Source.STAFF
-
-
-class AssessmentViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class AssessmentViewSet(CorrectableListMixin, AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        ScopedViewSet):
     """Outcome measures (append-only), scored on the server. A PHQ-9 with item 9 above 0 opens an
     urgent safety alert. Corrected rows are hidden unless `include_superseded=true`."""
 
@@ -107,15 +101,9 @@ class AssessmentViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Retriev
     def selector(self, user):
         return assessments_visible_to(user).select_related("patient")
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.action == "list" and "include_superseded" not in self.request.query_params:
-            queryset = queryset.filter(superseded_at__isnull=True)
-        return queryset
-
     @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentSerializer, 200: AssessmentSerializer})
     def create(self, request):
-        assessment, created = services.assessment_record(actor=request.user, source=_source(request.user),
+        assessment, created = services.assessment_record(actor=request.user, source=recorded_source(request.user),
                                                          **self.validated(AssessmentCreateSerializer))
         return Response(AssessmentSerializer(assessment).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -124,7 +112,7 @@ class AssessmentViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["post"])
     def supersede(self, request, pk=None):
         assessment = services.assessment_supersede(actor=request.user, assessment_id=self.get_object().pk,
-                                                   source=_source(request.user),
+                                                   source=recorded_source(request.user),
                                                    **self.validated(AssessmentSupersedeSerializer))
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
 

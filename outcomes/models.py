@@ -6,11 +6,12 @@ from django.db import models
 from accounts.models import Clinic
 from careplans.models import CarePlan
 from core.audit import audit_triggers
+from core.models import CorrectableFact, correctable_fact_triggers
 from outcomes.instruments import Code
 from patients.models import Patient
 
 
-class Assessment(models.Model):
+class Assessment(CorrectableFact):
     """One completed instrument (append-only: a correction supersedes it). The score and band are
     computed on the server from the answers (clinical-reference §1)."""
 
@@ -30,10 +31,6 @@ class Assessment(models.Model):
     external_id = models.CharField(max_length=100, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                      related_name="superseded_by")
-    superseded_at = models.DateTimeField(null=True, blank=True)
-    supersede_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-collected_at", "-id"]
@@ -46,18 +43,7 @@ class Assessment(models.Model):
             models.UniqueConstraint(fields=["patient", "external_id"], condition=~models.Q(external_id=""),
                                     name="assessment_external_id_unique"),
         ]
-        triggers = [
-            pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete),
-            pgtrigger.Protect(
-                name="only_mark_superseded",
-                operation=pgtrigger.Update,
-                condition=pgtrigger.Condition(
-                    "OLD.superseded_at IS NOT NULL"
-                    " OR (to_jsonb(OLD) - 'superseded_at') IS DISTINCT FROM (to_jsonb(NEW) - 'superseded_at')"
-                ),
-            ),
-            *audit_triggers(patient="r.patient_id"),
-        ]
+        triggers = [*correctable_fact_triggers(), *audit_triggers(patient="r.patient_id")]
 
     def __str__(self):
         return f"{self.get_instrument_display()} {self.score} for patient {self.patient_id}"

@@ -40,9 +40,10 @@ class DosageForm(forms.Form):
     load = forms.CharField(max_length=100, required=False)
     notes = forms.CharField(max_length=5000, required=False)
 
-    def dosage(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items()
-                if name in DosageForm.base_fields and value not in (None, "")}
+
+def dosage_of(data: dict) -> dict:
+    """The dosage fields the PT filled in (an empty field leaves the value as it is)."""
+    return {name: value for name, value in data.items() if name in DosageForm.base_fields and value not in (None, "")}
 
 
 class PrescribeForm(DosageForm):

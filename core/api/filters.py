@@ -31,3 +31,10 @@ class SearchFilter(django_filters.CharFilter):
                 match |= Q(**{f"{field}__icontains": term})
             qs = qs.filter(match)
         return qs
+
+
+class IncludeSupersededFilter(django_filters.BooleanFilter):
+    """`?include_superseded=true` also lists corrected rows (see CorrectableListMixin)."""
+
+    def filter(self, qs, value):
+        return qs if value in (None, True) else qs.filter(superseded_at__isnull=True)

@@ -32,6 +32,17 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return serializer.validated_data
 
 
+class CorrectableListMixin:
+    """Lists of correctable facts (sessions, assessments) hide the corrected rows unless the client
+    asks for them with `include_superseded`; a corrected row stays reachable by its id."""
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list" and "include_superseded" not in self.request.query_params:
+            queryset = queryset.filter(superseded_at__isnull=True)
+        return queryset
+
+
 class AuditedReadsMixin:
     """Records every API read of patient data (DESIGN.md, Audit): one audit row per object shown,
     written in one statement per response."""

@@ -10,11 +10,10 @@ from accounts.roles import Cap
 from coaching import services
 from coaching.selectors import habit_goals_visible_to, outreach_visible_to
 from core.audit import record_reads
-from core.clock import local_today
 from patients.api import patient_list
 from web import forms
 from web.access import requires, scoped
-from web.views.common import act, invalid
+from web.views.common import act, invalid, submit
 
 
 @requires(Cap.READ_CLINICAL)
@@ -32,13 +31,8 @@ def coach_home(request):
 @requires(Cap.COACH)
 def resolve_outreach(request, item_id):
     item = scoped(outreach_visible_to(request.user), pk=item_id)
-    form = forms.NoteForm(request.POST)
-    back = reverse("web:coach")
-    if not form.is_valid():
-        return invalid(request, back, form)
-    return act(request, back, lambda: services.outreach_resolve(actor=request.user, item_id=item.pk,
-                                                                note=form.cleaned_data["note"]),
-               success="Outreach item resolved.")
+    return submit(request, forms.NoteForm, reverse("web:coach"), lambda data: services.outreach_resolve(
+        actor=request.user, item_id=item.pk, note=data["note"]), success="Outreach item resolved.")
 
 
 def _back(patient_id, anchor="coaching"):
@@ -63,30 +57,21 @@ def log_check_in(request, patient_id):
 @requires(Cap.COACH)
 def add_note(request, patient_id):
     patient = scoped(patient_list(request.user), pk=patient_id)
-    form = forms.CoachingNoteForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, _back(patient.pk), form)
-    return act(request, _back(patient.pk), lambda: services.coaching_note_add(
-        actor=request.user, patient=patient, body=form.cleaned_data["body"]), success="Note added.")
+    return submit(request, forms.CoachingNoteForm, _back(patient.pk), lambda data: services.coaching_note_add(
+        actor=request.user, patient=patient, body=data["body"]), success="Note added.")
 
 
 @require_POST
 @requires(Cap.COACH)
 def add_habit_goal(request, patient_id):
     patient = scoped(patient_list(request.user), pk=patient_id)
-    form = forms.HabitGoalForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, _back(patient.pk), form)
-    return act(request, _back(patient.pk), lambda: services.habit_goal_create(
-        actor=request.user, patient=patient, **form.cleaned_data), success="Habit goal set.")
+    return submit(request, forms.HabitGoalForm, _back(patient.pk), lambda data: services.habit_goal_create(
+        actor=request.user, patient=patient, **data), success="Habit goal set.")
 
 
 @require_POST
 @requires(Cap.COACH)
 def log_habit(request, goal_id):
     goal = scoped(habit_goals_visible_to(request.user).select_related("patient"), pk=goal_id)
-    form = forms.HabitLogForm(request.POST or {"date": local_today(goal.patient.timezone)})
-    if not form.is_valid():
-        return invalid(request, _back(goal.patient_id), form)
-    return act(request, _back(goal.patient_id), lambda: services.habit_log(
-        actor=request.user, goal=goal, done_on=form.cleaned_data["date"]), success="Day logged.")
+    return submit(request, forms.HabitLogForm, _back(goal.patient_id), lambda data: services.habit_log(
+        actor=request.user, goal=goal, done_on=data["date"]), success="Day logged.")

@@ -16,6 +16,15 @@ def act(request, redirect_to: str, action, *, success: str):
     return redirect(redirect_to)
 
 
+def submit(request, form_class, redirect_to: str, action, *, success: str):
+    """The usual form post: validate the form (field errors become a message), then `act` with
+    `action(cleaned_data)`."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return invalid(request, redirect_to, form)
+    return act(request, redirect_to, lambda: action(form.cleaned_data), success=success)
+
+
 def invalid(request, redirect_to: str, form):
     messages.error(request, _describe(form.errors))
     return redirect(redirect_to)

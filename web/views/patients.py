@@ -35,7 +35,7 @@ from patients.api import patient_list
 from patients.models import RedFlagStatus
 from web import charts, forms
 from web.access import requires, scoped
-from web.views.common import act, invalid
+from web.views.common import act, invalid, submit
 
 PAGE_SIZE = 25
 
@@ -174,11 +174,9 @@ def _back(patient_id, anchor=""):
 @requires(Cap.REVIEW_RED_FLAGS)
 def review_red_flags(request, patient_id):
     patient = scoped(patient_list(request.user), pk=patient_id)
-    form = forms.RedFlagReviewForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, _back(patient.pk), form)
-    return act(request, _back(patient.pk), lambda: patient_services.patient_review_red_flags(
-        actor=request.user, patient_id=patient.pk, **form.cleaned_data), success="Red-flag review recorded.")
+    return submit(request, forms.RedFlagReviewForm, _back(patient.pk), lambda data: (
+        patient_services.patient_review_red_flags(actor=request.user, patient_id=patient.pk, **data)),
+        success="Red-flag review recorded.")
 
 
 @require_POST
@@ -186,11 +184,8 @@ def review_red_flags(request, patient_id):
 def acknowledge_alert(request, patient_id, alert_id):
     patient = scoped(patient_list(request.user), pk=patient_id)
     alert = scoped(patient.alerts, pk=alert_id)
-    form = forms.NoteForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, _back(patient.pk), form)
-    return act(request, _back(patient.pk), lambda: patient_services.alert_acknowledge(
-        actor=request.user, alert_id=alert.pk, note=form.cleaned_data["note"]), success="Alert acknowledged.")
+    return submit(request, forms.NoteForm, _back(patient.pk), lambda data: patient_services.alert_acknowledge(
+        actor=request.user, alert_id=alert.pk, note=data["note"]), success="Alert acknowledged.")
 
 
 @require_POST
@@ -230,7 +225,8 @@ def prescribe(request, plan_id):
         return invalid(request, _back(plan.patient_id, "prescriptions"), form)
     exercise = scoped(exercises_visible_to(request.user), pk=form.cleaned_data["exercise"])
     return act(request, _back(plan.patient_id, "prescriptions"), lambda: exercise_services.prescription_create(
-        actor=request.user, care_plan=plan, exercise=exercise, **form.dosage()), success=f"{exercise.name} prescribed.")
+        actor=request.user, care_plan=plan, exercise=exercise, **forms.dosage_of(form.cleaned_data)),
+        success=f"{exercise.name} prescribed.")
 
 
 @require_POST
@@ -256,13 +252,9 @@ def _prescription(request, prescription_id):
 def modify_prescription(request, prescription_id):
     prescription = _prescription(request, prescription_id)
     back = _back(prescription.care_plan.patient_id, f"rx-{prescription.pk}")
-    form = forms.ModifyForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, back, form)
-    data = form.cleaned_data
-    return act(request, back, lambda: exercise_services.prescription_modify(
+    return submit(request, forms.ModifyForm, back, lambda data: exercise_services.prescription_modify(
         actor=request.user, prescription_id=prescription.pk, expected_version=data["version"], reason=data["reason"],
-        note=data["note"], **form.dosage()), success=f"{prescription.exercise.name} changed.")
+        note=data["note"], **forms.dosage_of(data)), success=f"{prescription.exercise.name} changed.")
 
 
 @require_POST
@@ -289,10 +281,6 @@ def step_prescription(request, prescription_id, direction):
 def discontinue_prescription(request, prescription_id):
     prescription = _prescription(request, prescription_id)
     back = _back(prescription.care_plan.patient_id, "prescriptions")
-    form = forms.DiscontinueForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, back, form)
-    data = form.cleaned_data
-    return act(request, back, lambda: exercise_services.prescription_discontinue(
+    return submit(request, forms.DiscontinueForm, back, lambda data: exercise_services.prescription_discontinue(
         actor=request.user, prescription_id=prescription.pk, expected_version=data["version"], reason=data["reason"],
         note=data["note"]), success=f"{prescription.exercise.name} discontinued.")
