@@ -95,6 +95,7 @@ class Patient(models.Model):
             models.CheckConstraint(
                 condition=models.Q(pain_onset_date__gte=models.F("date_of_birth")),
                 name="patient_onset_after_birth",
+                violation_error_message="Pain onset cannot be before the date of birth.",
             ),
             models.CheckConstraint(
                 condition=~models.Q(red_flag_status__in=[RedFlagStatus.CLEARED, RedFlagStatus.REFERRED])

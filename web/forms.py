@@ -5,14 +5,43 @@ from django import forms
 
 from accounts.models import Clinic
 from accounts.roles import Role
+from accounts.selectors import clinicians_visible_to
 from careplans.models import GoalCategory
 from coaching.models import Barrier, CheckIn, HabitGoal
 from exercises.models import ChangeReason, Side
 from outcomes.models import OutcomeReport
-from patients.models import RedFlagStatus
+from patients.clinical import RedFlag
+from patients.models import Patient, RedFlagStatus, Symptom
 
 MODIFY_REASONS = [choice for choice in ChangeReason.choices if choice[0] != ChangeReason.PRESCRIBED]
 DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class IntakeForm(forms.ModelForm):
+    """The intake of API.md's patient record. The model validates the fields (phone, time zone,
+    onset after birth); `patients.services` decides the rest and answers in the same words as the API."""
+
+    symptoms = forms.MultipleChoiceField(choices=Symptom.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    red_flags = forms.MultipleChoiceField(choices=RedFlag.choices, required=False, widget=forms.CheckboxSelectMultiple,
+                                          help_text="A new red flag makes the status positive and alerts the "
+                                                    "care team; removing one does not clear it.")
+
+    class Meta:
+        model = Patient
+        fields = ["first_name", "last_name", "date_of_birth", "sex", "email", "phone", "timezone", "reminder_channel",
+                  "pain_region", "pain_onset_date", "symptoms", "red_flags", "primary_pt", "coach"]
+        widgets = {"date_of_birth": DATE, "pain_onset_date": DATE}
+        help_texts = {"timezone": "IANA name, e.g. America/New_York"}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["primary_pt"].queryset = clinicians_visible_to(user, Role.PT).order_by("last_name", "first_name")
+        self.fields["coach"].queryset = clinicians_visible_to(user, Role.COACH).order_by("last_name", "first_name")
+        self.fields["primary_pt"].label = "Primary PT"
+
+    def changes(self) -> dict:
+        """What the user changed, for `patient_update` (everything, for `patient_create`)."""
+        return {name: self.cleaned_data[name] for name in (self.changed_data if self.instance.pk else self.fields)}
 
 
 class RedFlagReviewForm(forms.Form):

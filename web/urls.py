@@ -16,7 +16,9 @@ urlpatterns = [
          name="password_done"),
     # PT (and everyone's patient page)
     path("patients/", patients.patient_index, name="patients"),
+    path("patients/new/", patients.patient_new, name="patient_new"),
     path("patients/<int:patient_id>/", patients.patient_detail, name="patient"),
+    path("patients/<int:patient_id>/intake/", patients.patient_intake, name="patient_intake"),
     path("patients/<int:patient_id>/red-flags/", patients.review_red_flags, name="review_red_flags"),
     path("patients/<int:patient_id>/alerts/<int:alert_id>/acknowledge/", patients.acknowledge_alert,
          name="acknowledge_alert"),

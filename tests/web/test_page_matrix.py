@@ -31,10 +31,25 @@ def post(allowed, args=(), body=None):
     return Page(allowed, args, body or (lambda side: {}), ok=302)
 
 
+def intake(side, **changes):
+    """The intake form as a user would post it: the patient's current values, with `changes`."""
+    patient = side.patient
+    fields = {"first_name": patient.first_name, "last_name": patient.last_name, "date_of_birth": patient.date_of_birth,
+              "sex": patient.sex, "email": patient.email, "phone": patient.phone, "timezone": patient.timezone,
+              "reminder_channel": patient.reminder_channel, "pain_region": patient.pain_region,
+              "pain_onset_date": patient.pain_onset_date, "symptoms": patient.symptoms, "red_flags": patient.red_flags,
+              "primary_pt": side.pt.pk, "coach": side.coach.pk}
+    return {name: value for name, value in (fields | changes).items() if value is not None}
+
+
 PAGES = {
     ("home", "get"): Page(STAFF, ok=302),
     ("patients", "get"): Page(STAFF),
     ("patient", "get"): Page(STAFF, ("patient",)),
+    ("patient_new", "get"): Page({"pt"}),
+    ("patient_new", "post"): post({"pt"}, (), lambda side: intake(side, first_name="Nora", email="nora@example.org")),
+    ("patient_intake", "get"): Page({"pt"}, ("patient",)),
+    ("patient_intake", "post"): post({"pt"}, ("patient",), lambda side: intake(side, phone="+1 555 010 0199")),
     ("review_red_flags", "post"): post({"pt"}, ("flagged_patient",),
                                        lambda side: {"outcome": "cleared", "note": "Imaging clear"}),
     ("acknowledge_alert", "post"): post({"pt", "coach"}, ("flagged_patient", "alert"), lambda side: {"note": "Seen"}),

@@ -30,6 +30,14 @@ def invalid(request, redirect_to: str, form):
     return redirect(redirect_to)
 
 
+def add_errors(form, detail) -> None:
+    """A service's refusal ({field: [messages]} or a message) shown on the form's fields."""
+    if not isinstance(detail, dict):
+        detail = {None: [detail]}
+    for field, errors in detail.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def _describe(detail) -> str:
     if isinstance(detail, dict):
         return " ".join(f"{'' if field in ('__all__', 'non_field_errors', 'detail') else field + ': '}"

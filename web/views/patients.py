@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Cap, can
+from accounts.roles import Cap, Role, can
+from accounts.selectors import clinics_visible_to
 from careplans import services as plan_services
 from careplans.models import CarePlan
 from careplans.schedule import plan_week
@@ -19,6 +20,7 @@ from coaching.models import CheckIn
 from coaching.selectors import habit_progress
 from core.audit import record_reads
 from core.clock import local_today
+from core.errors import InvalidInput
 from exercises import services as exercise_services
 from exercises.models import Prescription, PrescriptionVersion
 from exercises.selectors import (
@@ -35,7 +37,7 @@ from patients.api import patient_list
 from patients.models import RedFlagStatus
 from web import charts, forms
 from web.access import requires, scoped
-from web.views.common import act, invalid, submit
+from web.views.common import act, add_errors, invalid, submit
 
 PAGE_SIZE = 25
 
@@ -65,7 +67,8 @@ def patient_index(request):
     rows = [{"patient": p, "week": plan_week(p.active_care_plan_start, local_today(p.timezone))
              if p.active_care_plan_start else None, "reassessment": due.get(p.pk)} for p in page]
     record_reads(user=request.user, rows=[("patients_patient", p.pk, p.pk, p.clinic_id) for p in page])
-    return render(request, "web/patient_list.html", {"page": page, "rows": rows, "query": query})
+    return render(request, "web/patient_list.html", {"page": page, "rows": rows, "query": query,
+                                                     "may_register": can(request.user, Cap.WRITE_PATIENT)})
 
 
 def _plan(user, patient):
@@ -156,7 +159,8 @@ def patient_detail(request, patient_id):
         "can": {name: can(user, cap) for name, cap in [("prescribe", Cap.PRESCRIBE), ("coach", Cap.COACH),
                                                        ("review", Cap.REVIEW_RED_FLAGS),
                                                        ("acknowledge", Cap.ACKNOWLEDGE_ALERT),
-                                                       ("lead", Cap.LEAD_CARE_PLAN)]},
+                                                       ("lead", Cap.LEAD_CARE_PLAN),
+                                                       ("write", Cap.WRITE_PATIENT)]},
         "forms": {"red_flags": forms.RedFlagReviewForm(), "plan": forms.CarePlanForm(initial={"start_date": today}),
                   "check_in": forms.CheckInForm(initial={"occurred_at": dt.datetime.now().strftime("%Y-%m-%dT%H:%M")}),
                   "note": forms.CoachingNoteForm(), "goal": forms.HabitGoalForm(),
@@ -164,6 +168,43 @@ def patient_detail(request, patient_id):
         "instruments": Code,
         "check_in_channels": CheckIn.Channel,
     })
+
+
+def _intake_page(request, form, patient=None):
+    """Show the intake form; on a valid post, hand it to the service and go to the patient's page.
+    A refusal by the service lands on the fields it names, with what was typed kept."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            if patient is None:
+                clinic = scoped(clinics_visible_to(request.user), pk=request.user.clinic_id)
+                patient = patient_services.patient_create(actor=request.user, clinic=clinic, **form.changes())
+            else:
+                patient_services.patient_update(actor=request.user, patient_id=patient.pk, **form.changes())
+        except InvalidInput as error:
+            add_errors(form, error.detail)
+        else:
+            messages.success(request, "Intake saved." + (" Red flags are positive: review them before activating "
+                                                         "a plan." if patient.red_flag_status == "positive" else ""))
+            return redirect(_back(patient.pk))
+    return render(request, "web/intake.html", {"form": form, "patient": patient},
+                  status=400 if request.method == "POST" else 200)
+
+
+@requires(Cap.WRITE_PATIENT)
+def patient_new(request):
+    """Register a patient at intake (DESIGN.md, care journey step 1)."""
+    clinic = scoped(clinics_visible_to(request.user), pk=request.user.clinic_id)
+    initial = {"timezone": clinic.timezone, "primary_pt": request.user.pk if request.user.role == Role.PT else None}
+    return _intake_page(request, forms.IntakeForm(request.POST or None, user=request.user, initial=initial))
+
+
+@requires(Cap.WRITE_PATIENT)
+def patient_intake(request, patient_id):
+    patient = scoped(patient_list(request.user), pk=patient_id)
+    if request.method == "GET":
+        record_reads(user=request.user, rows=[("patients_patient", patient.pk, patient.pk, patient.clinic_id)])
+    form = forms.IntakeForm(request.POST or None, user=request.user, instance=patient)
+    return _intake_page(request, form, patient)
 
 
 def _back(patient_id, anchor=""):
