@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import services, two_factor
 from accounts.models import Clinic, User
 from accounts.roles import Cap, Role
 from accounts.selectors import audit_events_visible_to, clinics_visible_to, staff_visible_to
@@ -29,6 +29,9 @@ class UserSerializer(serializers.ModelSerializer):
 class TokenInputSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.CharField(max_length=16, required=False, allow_blank=True,
+                                help_text="The 6-digit code of the user's authenticator app, if they turned "
+                                          "two-factor authentication on.")
 
 
 class TokenOutputSerializer(serializers.Serializer):
@@ -64,12 +67,23 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class MeSerializer(UserSerializer):
+    two_factor_enabled = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "two_factor_enabled"]
+        read_only_fields = fields
+
+    def get_two_factor_enabled(self, user) -> bool:
+        return two_factor.is_enabled(user)
+
+
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=UserSerializer)
+    @extend_schema(responses=MeSerializer)
     def get(self, request):
-        return Response(UserSerializer(request.user).data)
+        return Response(MeSerializer(request.user).data)
 
 
 class ClinicSerializer(serializers.ModelSerializer):

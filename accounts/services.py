@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from knox.models import AuthToken
 
+from accounts import two_factor
 from accounts.models import Clinic, User
 from core.errors import DomainError, InvalidInput
 
@@ -48,14 +49,16 @@ def staff_deactivate(*, user: User) -> User:
     return user
 
 
-def token_issue(*, request, email: str, password: str) -> tuple[str, User]:
+def token_issue(*, request, email: str, password: str, otp: str = "") -> tuple[str, User]:
     """Log in for the API. Wrong credentials get one message whether the email exists or not;
-    repeated failures lock the (email, address) pair out (django-axes)."""
+    repeated failures lock the (email, address) pair out (django-axes). With two-factor on, the
+    current code is needed too."""
     user = authenticate(request, email=email.strip().lower(), password=password)
     if getattr(request, "axes_locked_out", False):
         raise LoginLocked()
     if user is None:
         raise InvalidInput({"non_field_errors": [WRONG_CREDENTIALS]})
+    two_factor.check_code(user, otp)
     _, token = AuthToken.objects.create(user=user)
     return token, user
 

@@ -16,6 +16,7 @@ from core.views import healthz
 from exercises.api import ExerciseSessionViewSet, ExerciseViewSet, PrescriptionViewSet, TemplateViewSet
 from outcomes.api import AssessmentViewSet, OutcomeReportViewSet, ReassessmentViewSet
 from patients.api import AlertViewSet, PatientViewSet
+from web.views.auth import admin_login
 
 router = Router()
 router.register("clinics", ClinicViewSet, basename="clinic")
@@ -49,6 +50,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("", include("web.urls")),

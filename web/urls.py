@@ -14,6 +14,10 @@ urlpatterns = [
     path("password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", login_required(TemplateView.as_view(template_name="web/password_done.html")),
          name="password_done"),
+    path("two-factor/", auth.two_factor_page, name="two_factor"),
+    path("two-factor/setup/", auth.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/confirm/", auth.two_factor_confirm, name="two_factor_confirm"),
+    path("two-factor/disable/", auth.two_factor_disable, name="two_factor_disable"),
     # PT (and everyone's patient page)
     path("patients/", patients.patient_index, name="patients"),
     path("patients/new/", patients.patient_new, name="patient_new"),
@@ -44,6 +48,7 @@ urlpatterns = [
     path("dashboard/reports/", manager.request_report, name="request_report"),
     path("staff/", manager.staff, name="staff"),
     path("staff/<int:user_id>/deactivate/", manager.deactivate_staff, name="deactivate_staff"),
+    path("staff/<int:user_id>/reset-two-factor/", manager.reset_two_factor, name="reset_two_factor"),
     path("settings/", manager.clinic_settings, name="settings"),
     path("audit/", manager.audit_trail, name="audit"),
 ]

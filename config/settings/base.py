@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served locally: no CDN
     "pgtrigger",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_celery_beat",
     "core",
     "accounts",
@@ -152,6 +154,7 @@ AXES_USERNAME_FORM_FIELD = "email"
 AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "MoveRx"  # the name authenticator apps show next to the code
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

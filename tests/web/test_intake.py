@@ -12,6 +12,7 @@ from tests.web.test_page_matrix import intake
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
 
 
 @pytest.fixture
@@ -52,8 +53,7 @@ def test_the_form_starts_with_the_clinics_time_zone_and_the_pt_on_the_team(clien
 
 @pytest.mark.parametrize(("changes", "field"), [
     ({"pain_onset_date": dt.date(1960, 1, 1), "date_of_birth": dt.date(1970, 1, 1)}, "pain_onset_date"),
-    ({"date_of_birth": dt.date.today() + dt.timedelta(days=3), "pain_onset_date": dt.date.today() + dt.timedelta(days=4)},
-     "date_of_birth"),
+    ({"date_of_birth": TODAY + dt.timedelta(days=3), "pain_onset_date": TODAY + dt.timedelta(days=4)}, "date_of_birth"),
     ({"reminder_channel": "email", "email": ""}, "email"),
     ({"reminder_channel": "sms", "phone": ""}, "phone"),
     ({"phone": "call me"}, "phone"),

@@ -80,12 +80,19 @@ PAGES = {
     ("staff", "post"): post({"manager"}, (), lambda side: {"email": "new.coach@example.org", "role": "coach",
                                                            "password": "a-long-enough-passphrase"}),
     ("deactivate_staff", "post"): post({"manager"}, ("coach",)),
+    ("reset_two_factor", "post"): post({"manager"}, ("coach",)),
     ("settings", "get"): Page({"manager"}),
     ("settings", "post"): post({"manager"}, (), lambda side: {"reminder_after_days": 3, "quiet_hours_start": "21:00",
                                                               "quiet_hours_end": "08:00"}),
     ("audit", "get"): Page({"manager"}),
     ("password_change", "get"): Page(STAFF | {"integration"}),
     ("password_done", "get"): Page(STAFF | {"integration"}),
+    ("two_factor", "get"): Page(STAFF | {"integration"}),
+    ("two_factor_setup", "post"): Page(STAFF | {"integration"}, ok=302),
+    # No set-up started, no device: a form error (400) for everyone who may, nothing written.
+    ("two_factor_confirm", "post"): Page(STAFF | {"integration"}, body=lambda side: {"code": "123456"}, ok=400),
+    ("two_factor_disable", "post"): Page(STAFF | {"integration"}, body=lambda side: {"code": "123456",
+                                                                                    "password": "guess"}, ok=400),
 }
 PUBLIC = {("login", "get"), ("logout", "post")}
 

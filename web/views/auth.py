@@ -1,14 +1,37 @@
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import two_factor
+from core.errors import InvalidInput
+from web.views.common import add_errors
+
+CODE = forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 16})
 
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(label="Email", max_length=254,
                                 widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    otp = forms.CharField(label="Authentication code", max_length=16, required=False, widget=CODE,
+                          help_text="Only if you turned on two-factor authentication.")
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.user_cache is None:
+            return cleaned
+        try:
+            two_factor.check_code(self.user_cache, cleaned.get("otp"))
+        except InvalidInput as error:
+            raise forms.ValidationError(error.detail["otp"]) from error
+        return cleaned
 
 
 class LoginView(auth_views.LoginView):
@@ -17,6 +40,68 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def admin_login(request):
+    """The admin signs in through the same form (password, lockout, two-factor), not a second one."""
+    return redirect_to_login(request.GET.get("next", "/admin/"), login_url="web:login")
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "web/password_change.html"
     success_url = "/password/done/"
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label="Code from the app", max_length=16, widget=CODE)
+
+
+class DisableForm(CodeForm):
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                               max_length=256, strip=False)
+
+
+@login_required
+def two_factor_page(request, form=None):
+    """On: how to turn it off. Off: a button to start; started: the QR code and the code to confirm."""
+    user = request.user
+    enabled = two_factor.is_enabled(user)
+    pending = None if enabled else two_factor.pending_device(user)
+    context = {"enabled": enabled, "pending": pending,
+               "form": form or (DisableForm() if enabled else CodeForm())}
+    if pending:
+        context |= {"qr": two_factor.qr_svg(pending), "secret": two_factor.secret(pending)}
+    return render(request, "web/two_factor.html", context, status=400 if form else 200)
+
+
+@require_POST
+@login_required
+def two_factor_setup(request):
+    two_factor.setup_start(request.user)
+    messages.success(request, "Scan the code with your authenticator app, then enter the code it shows.")
+    return redirect("web:two_factor")
+
+
+def _two_factor_post(request, form_class, action, success):
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except InvalidInput as error:
+            add_errors(form, error.detail)
+        else:
+            messages.success(request, success)
+            return redirect("web:two_factor")
+    return two_factor_page(request, form)
+
+
+@require_POST
+@login_required
+def two_factor_confirm(request):
+    return _two_factor_post(request, CodeForm, lambda data: two_factor.setup_confirm(request.user, data["code"]),
+                            "Two-factor authentication is on: you will need a code from the app at every sign-in.")
+
+
+@require_POST
+@login_required
+def two_factor_disable(request):
+    return _two_factor_post(request, DisableForm, lambda data: two_factor.disable(request.user, **data),
+                            "Two-factor authentication is off.")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
+from accounts import two_factor
 from accounts.models import User
 from accounts.roles import Cap
 from accounts.selectors import audit_events_visible_to, clinics_visible_to, staff_visible_to
@@ -96,7 +97,7 @@ def staff(request):
             return invalid(request, reverse("web:staff"), form)
         return act(request, reverse("web:staff"), lambda: account_services.staff_create(
             clinic=request.user.clinic, **form.cleaned_data), success=f"{form.cleaned_data['email']} added.")
-    members = staff_visible_to(request.user).order_by("-is_active", "role", "last_name")
+    members = two_factor.with_status(staff_visible_to(request.user)).order_by("-is_active", "role", "last_name")
     return render(request, "web/staff.html", {"members": members, "form": forms.StaffForm()})
 
 
@@ -106,6 +107,15 @@ def deactivate_staff(request, user_id):
     member = scoped(staff_visible_to(request.user), pk=user_id)
     return act(request, reverse("web:staff"), lambda: account_services.staff_deactivate(user=member),
                success=f"{member.email} can no longer sign in.")
+
+
+@require_POST
+@requires(Cap.MANAGE_STAFF)
+def reset_two_factor(request, user_id):
+    """A staff member lost their phone: they sign in with the password alone and set it up again."""
+    member = scoped(staff_visible_to(request.user), pk=user_id)
+    return act(request, reverse("web:staff"), lambda: two_factor.reset(member),
+               success=f"Two-factor authentication of {member.email} was reset.")
 
 
 @requires(Cap.MANAGE_CLINIC)
