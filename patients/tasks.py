@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.urls import reverse
 
 from patients.models import Alert
 
@@ -16,10 +17,11 @@ def notify_alert(alert_id: int) -> int:
     if not staff:
         return 0
     urgency = "EMERGENCY" if alert.severity == Alert.Severity.EMERGENCY else "Urgent"
+    link = f"{settings.SITE_URL}{reverse('web:patient', args=[alert.patient_id])}#alerts"
     send_mail(
         subject=f"[MoveRx] {urgency}: a patient alert needs you",
         message=f"A {alert.get_kind_display().lower()} alert is open for one of your patients.\n"
-                f"Open MoveRx to review it: {settings.SITE_URL}/alerts/{alert.pk}/\n",
+                f"Open MoveRx to review it: {link}\n",
         from_email=None,
         recipient_list=sorted(user.email for user in staff),
     )

@@ -1,7 +1,9 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
+from django.utils.html import escape
 
 from core.errors import InvalidInput
 from outcomes.instruments import score_and_band
@@ -81,8 +83,8 @@ def test_api_refuses_bad_assessments_and_stores_nothing(api, patient, answers, f
 
 
 @pytest.mark.django_db
-def test_phq9_item_9_opens_a_safety_alert_and_tells_pt_and_coach(api, patient, pt, coach, mailoutbox,
-                                                                  django_capture_on_commit_callbacks):
+def test_phq9_item_9_opens_a_safety_alert_and_tells_pt_and_coach(api, client, patient, pt, coach, mailoutbox,
+                                                                  django_capture_on_commit_callbacks, settings):
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post("/api/v1/assessments/", {
             "patient": patient.pk, "instrument": "phq9", "answers": [0, 0, 0, 0, 0, 0, 0, 0, 1],
@@ -93,6 +95,10 @@ def test_phq9_item_9_opens_a_safety_alert_and_tells_pt_and_coach(api, patient, p
     assert alert.severity == "urgent" and alert.source_id == response.json()["id"] and alert.is_open
     assert len(mailoutbox) == 1 and set(mailoutbox[0].to) == {pt.email, coach.email}
     assert patient.last_name not in mailoutbox[0].body  # no patient details in e-mail
+    link = re.search(r"http://\S+", mailoutbox[0].body).group(0)
+    client.force_login(pt)
+    page = client.get(link.removeprefix(settings.SITE_URL).split("#")[0])
+    assert page.status_code == 200 and str(escape(alert.message)) in page.content.decode()  # the link opens the alert
     detail = api.get(f"/api/v1/patients/{patient.pk}/").json()
     assert detail["open_alerts"] == 1
     acknowledged = api.post(f"/api/v1/alerts/{alert.pk}/acknowledge/", {"note": "Called; safe plan in place."},
