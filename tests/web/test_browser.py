@@ -101,6 +101,47 @@ def test_pt_modifies_a_prescription_and_sees_it_in_the_timeline(page, clinic, te
     shot(page, "pt-patient")
 
 
+def test_pt_registers_a_patient_whose_red_flag_raises_an_alert(page, clinic, team):
+    sign_in(page, team["pt"])
+    page.get_by_role("link", name="New patient").click()
+    page.get_by_label("First name").fill("Ines")
+    page.get_by_label("Last name").fill("Varga")
+    page.get_by_label("Date of birth").fill("1958-04-12")
+    page.get_by_label("Email").fill("ines@example.org")
+    page.get_by_label("Pain region").select_option("low_back")
+    page.get_by_label("Pain onset date").fill((dt.date.today() - dt.timedelta(days=20)).isoformat())
+    page.get_by_label("Pain when bending").check()
+    page.get_by_label("Recent bladder dysfunction").check()
+    page.get_by_role("button", name="Register patient").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("heading", name="Ines Varga")).to_be_visible()
+    expect(page.locator("#alerts").get_by_text("possible cauda equina syndrome")).to_be_visible()
+    expect(page.get_by_text("(acute)")).to_be_visible()
+    shot(page, "pt-new-patient")
+
+
+def test_a_clinician_turns_on_two_factor_and_signs_in_with_a_code(page, team):
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+
+    sign_in(page, team["coach"])
+    page.get_by_role("link", name="Two-factor").click()
+    page.get_by_role("button", name="Set up two-factor authentication").click()
+    key = b32decode(page.locator("#totp-secret").inner_text())
+    shot(page, "two-factor-setup")
+    page.get_by_label("Code from the app").fill(f"{totp(key):06d}")
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.get_by_text("Two-factor authentication is on")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, team["coach"])
+    expect(page.get_by_text("enter the 6-digit code")).to_be_visible()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Authentication code").fill(f"{totp(key, drift=1):06d}")  # the next code: each works once
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My caseload")).to_be_visible()
+
+
 def test_coach_logs_a_check_in(page, clinic, team):
     patient = PatientFactory(clinic=clinic, coach=team["coach"], first_name="Sam", last_name="Reyes")
     CarePlanFactory(patient=patient, lead_pt=team["pt"], status="active",
