@@ -6,6 +6,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.roles import Cap, Role, can
 
@@ -13,7 +14,8 @@ HOME_BY_ROLE = {Role.PT: "web:patients", Role.COACH: "web:coach", Role.MANAGER: 
 
 
 def requires(capability: Cap):
-    """Log in first; then 403 unless the user's role has `capability`."""
+    """Log in first; then 403 unless the user's role has `capability`. Times on the page, and
+    times typed into its forms, are in the clinic's time zone."""
 
     def decorator(view):
         @wraps(view)
@@ -21,7 +23,8 @@ def requires(capability: Cap):
         def wrapped(request, *args, **kwargs):
             if not can(request.user, capability):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            with timezone.override(request.user.clinic.timezone if request.user.clinic_id else None):
+                return view(request, *args, **kwargs)
 
         wrapped.capability = capability
         return wrapped

@@ -1,6 +1,8 @@
 """Forms for the workspace pages. They validate the edge; the services decide (and say no with
 the same errors the API gives)."""
 
+import re
+
 from django import forms
 
 from accounts.models import Clinic
@@ -9,6 +11,7 @@ from accounts.selectors import clinicians_visible_to
 from careplans.models import GoalCategory
 from coaching.models import Barrier, CheckIn, HabitGoal
 from exercises.models import ChangeReason, Side
+from outcomes.instruments import Code
 from outcomes.models import OutcomeReport
 from patients.clinical import RedFlag
 from patients.models import Patient, RedFlagStatus, Symptom
@@ -42,6 +45,38 @@ class IntakeForm(forms.ModelForm):
     def changes(self) -> dict:
         """What the user changed, for `patient_update` (everything, for `patient_create`)."""
         return {name: self.cleaned_data[name] for name in (self.changed_data if self.instance.pk else self.fields)}
+
+
+class MeasureForm(forms.Form):
+    """One completed instrument. The answers are typed as the paper form has them; the server
+    scores them (clinical-reference §1) and refuses a wrong count or range with the API's words."""
+
+    instrument = forms.ChoiceField(choices=Code.choices)
+    collected_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="When")
+    answers = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Item answers in order, separated by spaces, e.g. NPRS: 6; ODI: 2 1 3 - 2 1 0 2 1 1 "
+                  "(- for a section left blank). PSFS: one activity per line, \"activity: rating\".")
+
+    def clean(self):
+        data = super().clean()
+        if "answers" not in data:
+            return data
+        text = data["answers"]
+        try:
+            data["answers"] = (_psfs_answers(text) if data.get("instrument") == Code.PSFS else
+                               [None if item == "-" else int(item) for item in re.split(r"[\s,;]+", text.strip())])
+        except ValueError:
+            self.add_error("answers", "Write whole numbers separated by spaces (PSFS: \"activity: rating\" lines).")
+        return data
+
+
+def _psfs_answers(text: str) -> list[dict]:
+    activities = []
+    for line in filter(None, (line.strip() for line in re.split(r"[\n;]", text))):
+        label, _, rating = line.rpartition(":")
+        activities.append({"label": label.strip(), "rating": int(rating)})
+    return activities
 
 
 class RedFlagReviewForm(forms.Form):

@@ -27,6 +27,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/alerts/<int:alert_id>/acknowledge/", patients.acknowledge_alert,
          name="acknowledge_alert"),
     path("patients/<int:patient_id>/plans/", patients.create_plan, name="create_plan"),
+    path("patients/<int:patient_id>/measures/", patients.record_measure, name="record_measure"),
     re_path(r"^plans/(?P<plan_id>[0-9]+)/(?P<step>activate|pause|resume|discharge)/$", patients.transition_plan,
             name="transition_plan"),
     path("plans/<int:plan_id>/prescriptions/", patients.prescribe, name="prescribe"),

@@ -17,6 +17,7 @@ from web.urls import urlpatterns
 
 ROLES = ["pt", "coach", "manager", "integration", "anonymous"]
 STAFF = {"pt", "coach", "manager"}
+A_DAY_AGO = (dt.datetime.now() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")  # typed in the clinic's time
 
 
 @dataclass
@@ -56,6 +57,9 @@ PAGES = {
     ("create_plan", "post"): post({"pt"}, ("patient",), lambda side: {
         "start_date": dt.date.today().isoformat(), "goal_category": "pain", "goal_description": "Sit longer",
         "goal_target": "NPRS <= 3"}),
+    ("record_measure", "post"): post({"pt", "coach", "integration"}, ("patient",), lambda side: {
+        "instrument": "nprs", "collected_at": A_DAY_AGO,
+        "answers": "6"}),
     ("transition_plan", "post"): post({"pt"}, ("draft_plan", "activate")),
     ("prescribe", "post"): post({"pt"}, ("draft_plan",), lambda side: {"exercise": side.exercise.pk,
                                                                        "times_per_week": 4}),
@@ -68,7 +72,7 @@ PAGES = {
     ("coach", "get"): Page(STAFF),
     ("resolve_outreach", "post"): post({"coach"}, ("outreach_item",), lambda side: {"note": "Called"}),
     ("log_check_in", "post"): post({"coach"}, ("patient",), lambda side: {
-        "occurred_at": dt.datetime.now().strftime("%Y-%m-%dT%H:%M"), "channel": "phone", "mood": 4,
+        "occurred_at": A_DAY_AGO, "channel": "phone", "mood": 4,
         "confidence": 6}),
     ("add_note", "post"): post({"coach"}, ("patient",), lambda side: {"body": "Prefers evenings"}),
     ("add_habit_goal", "post"): post({"coach"}, ("patient",), lambda side: {"description": "Walk",

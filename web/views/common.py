@@ -25,8 +25,10 @@ def submit(request, form_class, redirect_to: str, action, *, success: str):
     return act(request, redirect_to, lambda: action(form.cleaned_data), success=success)
 
 
-def invalid(request, redirect_to: str, form):
-    messages.error(request, _describe(form.errors))
+def invalid(request, redirect_to: str, form_or_detail):
+    """Say what was wrong (a form's errors, or a service's refusal) and go back."""
+    detail = form_or_detail.errors if hasattr(form_or_detail, "errors") else form_or_detail
+    messages.error(request, _describe(detail))
     return redirect(redirect_to)
 
 

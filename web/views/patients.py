@@ -1,16 +1,16 @@
 """The PT's workspace (and the shared patient page): patient list and the patient's record, plan,
 prescriptions, history, measures and adherence."""
 
-import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, F, Q, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Cap, Role, can
+from accounts.roles import Cap, Role, can, recorded_source
 from accounts.selectors import clinics_visible_to
 from careplans import services as plan_services
 from careplans.models import CarePlan
@@ -20,7 +20,7 @@ from coaching.models import CheckIn
 from coaching.selectors import habit_progress
 from core.audit import record_reads
 from core.clock import local_today
-from core.errors import InvalidInput
+from core.errors import DomainError, InvalidInput
 from exercises import services as exercise_services
 from exercises.models import Prescription, PrescriptionVersion
 from exercises.selectors import (
@@ -29,6 +29,7 @@ from exercises.selectors import (
     templates_visible_to,
     weekly_adherence,
 )
+from outcomes import services as outcome_services
 from outcomes.instruments import Code
 from outcomes.selectors import reassessments
 from patients import clinical
@@ -160,10 +161,12 @@ def patient_detail(request, patient_id):
                                                        ("review", Cap.REVIEW_RED_FLAGS),
                                                        ("acknowledge", Cap.ACKNOWLEDGE_ALERT),
                                                        ("lead", Cap.LEAD_CARE_PLAN),
-                                                       ("write", Cap.WRITE_PATIENT)]},
+                                                       ("write", Cap.WRITE_PATIENT),
+                                                       ("measure", Cap.RECORD_ASSESSMENT)]},
         "forms": {"red_flags": forms.RedFlagReviewForm(), "plan": forms.CarePlanForm(initial={"start_date": today}),
-                  "check_in": forms.CheckInForm(initial={"occurred_at": dt.datetime.now().strftime("%Y-%m-%dT%H:%M")}),
-                  "note": forms.CoachingNoteForm(), "goal": forms.HabitGoalForm(),
+                  "check_in": forms.CheckInForm(initial={"occurred_at": _now_local()}),
+                  "note": forms.CoachingNoteForm(),
+                  "measure": forms.MeasureForm(initial={"collected_at": _now_local()}), "goal": forms.HabitGoalForm(),
                   "reasons": forms.MODIFY_REASONS},
         "instruments": Code,
         "check_in_channels": CheckIn.Channel,
@@ -205,6 +208,32 @@ def patient_intake(request, patient_id):
         record_reads(user=request.user, rows=[("patients_patient", patient.pk, patient.pk, patient.clinic_id)])
     form = forms.IntakeForm(request.POST or None, user=request.user, instance=patient)
     return _intake_page(request, form, patient)
+
+
+@require_POST
+@requires(Cap.RECORD_ASSESSMENT)
+def record_measure(request, patient_id):
+    patient = scoped(patient_list(request.user), pk=patient_id)
+    back = _back(patient.pk, "measures")
+    form = forms.MeasureForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, back, form)
+    data = form.cleaned_data
+    try:
+        assessment, _ = outcome_services.assessment_record(
+            actor=request.user, patient=patient, instrument=data["instrument"], answers=data["answers"],
+            collected_at=timezone.make_aware(data["collected_at"]) if timezone.is_naive(data["collected_at"])
+            else data["collected_at"], source=recorded_source(request.user))
+    except DomainError as error:
+        return invalid(request, back, error.detail)
+    band = f" ({assessment.band.replace('_', ' ')})" if assessment.band else ""
+    messages.success(request, f"{assessment.get_instrument_display()} recorded: score {assessment.score:g}{band}.")
+    return redirect(back)
+
+
+def _now_local() -> str:
+    """Now, in the clinic's time (see web.access.requires), as a datetime-local field wants it."""
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
 def _back(patient_id, anchor=""):

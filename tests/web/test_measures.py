@@ -1,0 +1,69 @@
+"""Recording an outcome measure from the patient page: typed as on paper, scored by the server
+(clinical-reference §1) with the API's rules; a refusal writes nothing."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from outcomes.instruments import score_and_band
+from outcomes.models import Assessment
+from patients.models import Alert
+
+pytestmark = pytest.mark.django_db
+YESTERDAY = (dt.datetime.now() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+
+def record(client, patient, instrument, answers):
+    response = client.post(reverse("web:record_measure", args=[patient.pk]),
+                           {"instrument": instrument, "answers": answers, "collected_at": YESTERDAY})
+    assert response.status_code == 302
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize(("instrument", "typed", "answers"), [
+    ("nprs", "6", [6]),
+    ("odi", "2 1 3 - 2 1 0 2 1 1", [2, 1, 3, None, 2, 1, 0, 2, 1, 1]),
+    ("gad7", "1,2,1,0,3,2,1", [1, 2, 1, 0, 3, 2, 1]),
+    ("psfs", "Lifting groceries: 4\nSitting through a film: 7", [{"label": "Lifting groceries", "rating": 4},
+                                                                {"label": "Sitting through a film", "rating": 7}]),
+])
+def test_a_pt_records_a_measure_scored_by_the_server(client, pt, patient, instrument, typed, answers):
+    client.force_login(pt)
+    said = record(client, patient, instrument, typed)
+    stored = Assessment.objects.get(patient=patient)
+    score, band = score_and_band(instrument, answers)
+    assert (stored.answers, stored.score, stored.band) == (answers, score, band)
+    assert (stored.recorded_by, stored.source) == (pt, "staff")
+    assert said == [f"{stored.get_instrument_display()} recorded: score {score:g}"
+                    + (f" ({band.replace('_', ' ')})" if band else "") + "."]
+
+
+def test_phq9_item_9_from_the_page_opens_the_safety_alert(client, coach, patient):
+    client.force_login(coach)
+    record(client, patient, "phq9", "0 0 0 0 0 0 0 0 2")
+    assert Alert.objects.get(patient=patient).kind == Alert.Kind.SAFETY
+
+
+@pytest.mark.parametrize(("instrument", "typed", "words"), [
+    ("phq9", "1 2 3", "phq9 needs exactly 9 answers."),
+    ("nprs", "11", "Answer 1 must be a whole number from 0 to 10."),
+    ("odi", "- - - 1 1 1 1 1 1 1", "ODI"),
+    ("nprs", "six", "Write whole numbers"),
+    ("psfs", "Walking the dog", "Write whole numbers"),
+])
+def test_wrong_answers_are_refused_with_the_apis_words_and_nothing_stored(client, pt, patient, instrument, typed,
+                                                                          words):
+    client.force_login(pt)
+    said = record(client, patient, instrument, typed)
+    assert not Assessment.objects.exists()
+    assert len(said) == 1 and words in said[0], said
+
+
+def test_the_score_is_the_servers_even_if_the_form_says_otherwise(client, pt, patient):
+    client.force_login(pt)
+    client.post(reverse("web:record_measure", args=[patient.pk]),
+                {"instrument": "nprs", "answers": "3", "collected_at": YESTERDAY, "score": "0"})
+    assert Assessment.objects.get().score == Decimal(3)
