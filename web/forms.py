@@ -8,7 +8,7 @@ from django import forms
 from accounts.models import Clinic
 from accounts.roles import Role
 from accounts.selectors import clinicians_visible_to
-from careplans.models import GoalCategory
+from careplans.models import CarePlan, Equipment, Goal, GoalCategory, Modality, Visit
 from coaching.models import Barrier, CheckIn, HabitGoal
 from exercises.models import ChangeReason, Side
 from outcomes.instruments import Code
@@ -20,14 +20,18 @@ MODIFY_REASONS = [choice for choice in ChangeReason.choices if choice[0] != Chan
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+def any_of(choices, **kwargs) -> forms.MultipleChoiceField:
+    """None, one or several of `choices`, as checkboxes."""
+    return forms.MultipleChoiceField(choices=choices, required=False, widget=forms.CheckboxSelectMultiple, **kwargs)
+
+
 class IntakeForm(forms.ModelForm):
     """The intake of API.md's patient record. The model validates the fields (phone, time zone,
     onset after birth); `patients.services` decides the rest and answers in the same words as the API."""
 
-    symptoms = forms.MultipleChoiceField(choices=Symptom.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    red_flags = forms.MultipleChoiceField(choices=RedFlag.choices, required=False, widget=forms.CheckboxSelectMultiple,
-                                          help_text="A new red flag makes the status positive and alerts the "
-                                                    "care team; removing one does not clear it.")
+    symptoms = any_of(Symptom.choices)
+    red_flags = any_of(RedFlag.choices, help_text="A new red flag makes the status positive and alerts the care "
+                                                  "team; removing one does not clear it.")
 
     class Meta:
         model = Patient
@@ -95,6 +99,51 @@ class CarePlanForm(forms.Form):
     goal_target = forms.CharField(max_length=200, label="Measurable target", help_text='e.g. "NPRS <= 3"')
 
 
+class CarePlanEditForm(forms.ModelForm):
+    """The plan's schedule and coverage; `careplans.services.care_plan_update` decides what may
+    change (the start date only on a draft, nothing once discharged) and checks the version."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    modalities = any_of(Modality.choices)
+    equipment = any_of(Equipment.choices, label="Equipment at home")
+
+    class Meta:
+        model = CarePlan
+        fields = ["start_date", "planned_weeks", "payer", "referral_required", "visit_limit", "modalities", "equipment"]
+        widgets = {"start_date": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.status != CarePlan.Status.DRAFT:
+            self.fields["start_date"].disabled = True
+            self.fields["start_date"].help_text = "Fixed once the plan is active."
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = ["category", "description", "target"]
+
+
+GoalFormSet = forms.formset_factory(GoalForm, extra=1, can_delete=True, min_num=1, validate_min=True)
+
+
+def goals_of(formset) -> list[dict]:
+    """The goals the PT kept or added, in order (blank extra rows and deleted ones left out)."""
+    return [{name: form.cleaned_data[name] for name in GoalForm.Meta.fields} for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+
+class VisitForm(forms.Form):
+    occurred_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="When")
+    kind = forms.ChoiceField(choices=Visit.Kind.choices)
+    mode = forms.ChoiceField(choices=Visit.Mode.choices)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=20000, required=False)
+
+
 class DosageForm(forms.Form):
     sets = forms.IntegerField(min_value=1, max_value=10, required=False)
     reps = forms.IntegerField(min_value=1, max_value=100, required=False)
@@ -143,8 +192,7 @@ class CheckInForm(forms.Form):
     channel = forms.ChoiceField(choices=CheckIn.Channel.choices)
     mood = forms.IntegerField(min_value=1, max_value=5, help_text="1 very low, 5 very good")
     confidence = forms.IntegerField(min_value=0, max_value=10, help_text="0-10")
-    barriers = forms.MultipleChoiceField(choices=Barrier.choices, required=False,
-                                         widget=forms.CheckboxSelectMultiple)
+    barriers = any_of(Barrier.choices)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=20000, required=False)
     agreed = forms.CharField(max_length=5000, required=False, label="Agreed next steps")
     next_check_in = forms.DateField(widget=DATE, required=False)

@@ -30,6 +30,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/measures/", patients.record_measure, name="record_measure"),
     re_path(r"^plans/(?P<plan_id>[0-9]+)/(?P<step>activate|pause|resume|discharge)/$", patients.transition_plan,
             name="transition_plan"),
+    path("plans/<int:plan_id>/edit/", patients.edit_plan, name="edit_plan"),
+    path("plans/<int:plan_id>/visits/", patients.record_visit, name="record_visit"),
     path("plans/<int:plan_id>/prescriptions/", patients.prescribe, name="prescribe"),
     path("plans/<int:plan_id>/template/", patients.apply_template, name="apply_template"),
     path("prescriptions/<int:prescription_id>/modify/", patients.modify_prescription, name="modify_prescription"),

@@ -32,6 +32,19 @@ def post(allowed, args=(), body=None):
     return Page(allowed, args, body or (lambda side: {}), ok=302)
 
 
+def plan_form(plan, goals=None, **changes):
+    """The plan page's form as a user would post it: the plan's current values, with `changes`."""
+    goals = goals if goals is not None else list(plan.goals.values("category", "description", "target"))
+    fields = {"version": plan.version, "start_date": plan.start_date, "planned_weeks": plan.planned_weeks,
+              "payer": plan.payer, "visit_limit": plan.visit_limit or "", "modalities": plan.modalities,
+              "equipment": plan.equipment, "goals-TOTAL_FORMS": len(goals), "goals-INITIAL_FORMS": len(goals)}
+    if plan.referral_required:
+        fields["referral_required"] = "on"
+    for number, goal in enumerate(goals):
+        fields |= {f"goals-{number}-{name}": value for name, value in goal.items()}
+    return fields | changes
+
+
 def intake(side, **changes):
     """The intake form as a user would post it: the patient's current values, with `changes`."""
     patient = side.patient
@@ -60,6 +73,10 @@ PAGES = {
     ("record_measure", "post"): post({"pt", "coach", "integration"}, ("patient",), lambda side: {
         "instrument": "nprs", "collected_at": A_DAY_AGO,
         "answers": "6"}),
+    ("edit_plan", "get"): Page({"pt"}, ("draft_plan",)),
+    ("edit_plan", "post"): post({"pt"}, ("draft_plan",), lambda side: plan_form(side.draft_plan, payer="Aetna")),
+    ("record_visit", "post"): post({"pt"}, ("active_plan",), lambda side: {
+        "occurred_at": A_DAY_AGO, "kind": "follow_up", "mode": "video"}),
     ("transition_plan", "post"): post({"pt"}, ("draft_plan", "activate")),
     ("prescribe", "post"): post({"pt"}, ("draft_plan",), lambda side: {"exercise": side.exercise.pk,
                                                                        "times_per_week": 4}),

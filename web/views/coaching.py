@@ -3,7 +3,6 @@
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Cap
@@ -13,7 +12,7 @@ from core.audit import record_reads
 from patients.api import patient_list
 from web import forms
 from web.access import requires, scoped
-from web.views.common import act, invalid, submit
+from web.views.common import act, aware, invalid, submit
 
 
 @requires(Cap.READ_CLINICAL)
@@ -46,9 +45,7 @@ def log_check_in(request, patient_id):
     form = forms.CheckInForm(request.POST)
     if not form.is_valid():
         return invalid(request, _back(patient.pk), form)
-    data = form.cleaned_data
-    if timezone.is_naive(data["occurred_at"]):
-        data["occurred_at"] = timezone.make_aware(data["occurred_at"], timezone.get_current_timezone())
+    data = aware(form.cleaned_data, "occurred_at")
     return act(request, _back(patient.pk), lambda: services.check_in_record(actor=request.user, patient=patient,
                                                                            **data), success="Check-in logged.")
 

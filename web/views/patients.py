@@ -3,6 +3,7 @@ prescriptions, history, measures and adherence."""
 
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, F, Q, When
 from django.shortcuts import redirect, render
@@ -38,7 +39,7 @@ from patients.api import patient_list
 from patients.models import RedFlagStatus
 from web import charts, forms
 from web.access import requires, scoped
-from web.views.common import act, add_errors, invalid, submit
+from web.views.common import act, add_errors, aware, invalid, submit
 
 PAGE_SIZE = 25
 
@@ -166,7 +167,8 @@ def patient_detail(request, patient_id):
         "forms": {"red_flags": forms.RedFlagReviewForm(), "plan": forms.CarePlanForm(initial={"start_date": today}),
                   "check_in": forms.CheckInForm(initial={"occurred_at": _now_local()}),
                   "note": forms.CoachingNoteForm(),
-                  "measure": forms.MeasureForm(initial={"collected_at": _now_local()}), "goal": forms.HabitGoalForm(),
+                  "measure": forms.MeasureForm(initial={"collected_at": _now_local()}),
+                  "visit": forms.VisitForm(initial={"occurred_at": _now_local()}), "goal": forms.HabitGoalForm(),
                   "reasons": forms.MODIFY_REASONS},
         "instruments": Code,
         "check_in_channels": CheckIn.Channel,
@@ -222,8 +224,7 @@ def record_measure(request, patient_id):
     try:
         assessment, _ = outcome_services.assessment_record(
             actor=request.user, patient=patient, instrument=data["instrument"], answers=data["answers"],
-            collected_at=timezone.make_aware(data["collected_at"]) if timezone.is_naive(data["collected_at"])
-            else data["collected_at"], source=recorded_source(request.user))
+            collected_at=aware(data, "collected_at")["collected_at"], source=recorded_source(request.user))
     except DomainError as error:
         return invalid(request, back, error.detail)
     band = f" ({assessment.band.replace('_', ' ')})" if assessment.band else ""
@@ -270,6 +271,38 @@ def create_plan(request, patient_id):
     return act(request, _back(patient.pk, "plan"), lambda: plan_services.care_plan_create(
         actor=request.user, patient=patient, start_date=data["start_date"], goals=[goal]),
         success="Draft care plan opened.")
+
+
+@requires(Cap.LEAD_CARE_PLAN)
+def edit_plan(request, plan_id):
+    """The plan's goals, schedule and coverage, on one page; saved with the version the PT saw."""
+    plan = scoped(care_plan_list(request.user).select_related("patient", "lead_pt"), pk=plan_id)
+    if not plan_services.may_lead(request.user, plan):
+        raise PermissionDenied  # as the API: the lead PT's plan (careplans.services.may_lead)
+    data = request.POST or None
+    form = forms.CarePlanEditForm(data, instance=plan, initial={"version": plan.version})
+    goals = forms.GoalFormSet(data, prefix="goals", initial=list(plan.goals.values(*forms.GoalForm.Meta.fields)))
+    if request.method == "POST" and form.is_valid() and goals.is_valid():
+        try:
+            plan_services.care_plan_update(actor=request.user, plan_id=plan.pk,
+                                           expected_version=form.cleaned_data["version"],
+                                           goals=forms.goals_of(goals), **form.changes())
+        except DomainError as error:
+            add_errors(form, error.detail)
+        else:
+            messages.success(request, "Care plan saved.")
+            return redirect(_back(plan.patient_id, "plan"))
+    return render(request, "web/plan_edit.html", {"form": form, "goals": goals, "plan": plan},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@requires(Cap.LEAD_CARE_PLAN)
+def record_visit(request, plan_id):
+    plan = scoped(care_plan_list(request.user), pk=plan_id)
+    return submit(request, forms.VisitForm, _back(plan.patient_id, "plan"), lambda data: (
+        plan_services.visit_record(actor=request.user, care_plan=plan, **aware(data, "occurred_at"))),
+        success="Visit recorded.")
 
 
 TRANSITIONS = {"activate": plan_services.care_plan_activate, "pause": plan_services.care_plan_pause,
