@@ -57,10 +57,17 @@ def test_a_stale_version_is_refused_and_nothing_is_written(client, pt, plan):
     assert _row_counts() == before
 
 
-def test_the_start_date_of_an_active_plan_stays(client, pt, plan):
+def test_the_start_date_moves_on_a_draft_and_stays_on_an_active_plan(client, pt, plan):
     client.force_login(pt)
-    response = save(client, plan, start_date=dt.date.today())
-    assert response.status_code == 400 and "only change while the plan is a draft" in response.content.decode()
+    started = plan.start_date
+    assert save(client, plan, start_date=dt.date.today()).status_code == 302
+    plan.refresh_from_db()
+    assert plan.start_date == started  # the field is fixed (careplans.services refuses it too)
+    CarePlan.objects.filter(pk=plan.pk).update(status="draft", activated_at=None)
+    plan.refresh_from_db()
+    assert save(client, plan, start_date=dt.date.today()).status_code == 302
+    plan.refresh_from_db()
+    assert plan.start_date == dt.date.today()
 
 
 def test_another_pt_cannot_change_the_leads_plan(client, clinic, plan):
