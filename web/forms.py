@@ -211,8 +211,11 @@ class HabitLogForm(forms.Form):
     date = forms.DateField(widget=DATE)
 
 
+HABIT_STATUSES = HabitGoal.Status.choices
+
+
 class HabitStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=HabitGoal.Status.choices)
+    status = forms.ChoiceField(choices=HABIT_STATUSES)
 
 
 class ReportForm(forms.Form):

@@ -46,6 +46,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/notes/", coaching.add_note, name="add_note"),
     path("patients/<int:patient_id>/habit-goals/", coaching.add_habit_goal, name="add_habit_goal"),
     path("habit-goals/<int:goal_id>/log/", coaching.log_habit, name="log_habit"),
+    path("habit-goals/<int:goal_id>/status/", coaching.set_habit_status, name="set_habit_status"),
     # Manager
     path("dashboard/", manager.dashboard, name="dashboard"),
     path("dashboard/reports/", manager.request_report, name="request_report"),

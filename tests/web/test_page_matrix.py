@@ -95,6 +95,7 @@ PAGES = {
     ("add_habit_goal", "post"): post({"coach"}, ("patient",), lambda side: {"description": "Walk",
                                                                              "target_per_week": 3}),
     ("log_habit", "post"): post({"coach"}, ("habit_goal",), lambda side: {"date": dt.date.today().isoformat()}),
+    ("set_habit_status", "post"): post({"coach"}, ("habit_goal",), lambda side: {"status": "achieved"}),
     ("dashboard", "get"): Page(STAFF),
     ("request_report", "post"): post(STAFF, (), lambda side: {"start_from": "2026-01-01", "start_to": "2026-03-01"}),
     ("staff", "get"): Page({"manager"}),

@@ -72,3 +72,12 @@ def log_habit(request, goal_id):
     goal = scoped(habit_goals_visible_to(request.user).select_related("patient"), pk=goal_id)
     return submit(request, forms.HabitLogForm, _back(goal.patient_id), lambda data: services.habit_log(
         actor=request.user, goal=goal, done_on=data["date"]), success="Day logged.")
+
+
+@require_POST
+@requires(Cap.COACH)
+def set_habit_status(request, goal_id):
+    """Achieved, paused, stopped, or active again."""
+    goal = scoped(habit_goals_visible_to(request.user), pk=goal_id)
+    return submit(request, forms.HabitStatusForm, _back(goal.patient_id), lambda data: services.habit_goal_update(
+        goal=goal, status=data["status"]), success="Habit goal updated.")

@@ -169,7 +169,7 @@ def patient_detail(request, patient_id):
                   "note": forms.CoachingNoteForm(),
                   "measure": forms.MeasureForm(initial={"collected_at": _now_local()}),
                   "visit": forms.VisitForm(initial={"occurred_at": _now_local()}), "goal": forms.HabitGoalForm(),
-                  "reasons": forms.MODIFY_REASONS},
+                  "reasons": forms.MODIFY_REASONS, "habit_statuses": forms.HABIT_STATUSES},
         "instruments": Code,
         "check_in_channels": CheckIn.Channel,
     })
