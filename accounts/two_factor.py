@@ -1,7 +1,8 @@
 """TOTP two-factor authentication (DESIGN.md, Authentication): a clinician may turn it on, and from
 then on every log-in, in the browser and for an API token, needs the 6-digit code of their
 authenticator app as well as the password. Devices, replay protection (a code works once) and the
-throttle after wrong codes come from django-otp."""
+throttle after wrong codes come from django-otp; each check holds the device's row lock, so
+parallel guesses queue behind the throttle instead of racing past it."""
 
 from base64 import b32encode
 from io import BytesIO
@@ -11,8 +12,10 @@ import qrcode.image.svg
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
-from core.errors import InvalidInput
+from core.audit import record_change
+from core.errors import Conflict, Forbidden, InvalidInput
 
 CODE_REQUIRED = "This account uses two-factor authentication: enter the 6-digit code from your authenticator app."
 CODE_WRONG = "That code is not right or has expired (each code works once). Try the current one."
@@ -27,17 +30,23 @@ def with_status(users):
     return users.annotate(two_factor_enabled=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
 
 
+def _verified(devices, code: str) -> bool:
+    """Check `code` against the devices under their row locks. The transaction commits either
+    way: a wrong code must leave its mark on the throttle."""
+    code = "".join((code or "").split())
+    with transaction.atomic():
+        return any(device.verify_token(code) for device in devices.select_for_update())
+
+
 def check_code(user, code: str | None, *, field: str = "otp") -> None:
     """Pass if the user has not turned two-factor on or `code` is their current code; else refuse
-    with a field error. Not inside a transaction that the refusal rolls back: a wrong code must
-    leave its mark on the device's throttle (django-otp slows the next tries down)."""
-    devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
-    if not devices:
+    with a field error."""
+    devices = TOTPDevice.objects.filter(user=user, confirmed=True)
+    if not devices.exists():
         return
     if not code or not code.strip():
         raise InvalidInput({field: [CODE_REQUIRED]})
-    code = "".join(code.split())
-    if not any(device.verify_token(code) for device in devices):
+    if not _verified(devices, code):
         raise InvalidInput({field: [CODE_WRONG]})
 
 
@@ -47,22 +56,27 @@ def pending_device(user) -> TOTPDevice | None:
 
 @transaction.atomic
 def setup_start(user) -> TOTPDevice:
-    """A new secret to scan; it does nothing until confirmed with a code from the app."""
+    """A new secret to scan; it does nothing until confirmed with a code from the app. Replacing
+    a device that is on goes through `disable` (password and code) first."""
+    if is_enabled(user):
+        raise Conflict("Two-factor authentication is already on; turn it off first to set up a new app.")
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
-def setup_confirm(user, code: str) -> TOTPDevice:
-    device = pending_device(user)
-    if device is None:
+def setup_confirm(user, code: str) -> None:
+    """Turn it on. The user's API tokens stop working: whoever held one signs in again, with a code."""
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False)
+    if not pending.exists():
         raise InvalidInput({"code": ["Start the set-up first."]})
-    if not device.verify_token("".join((code or "").split())):
+    if not _verified(pending, code):
         raise InvalidInput({"code": [CODE_WRONG]})
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user, confirmed=True).delete()
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-    return device
+        if is_enabled(user):
+            raise Conflict("Two-factor authentication is already on.")
+        pending.update(confirmed=True)
+        AuthToken.objects.filter(user=user).delete()
+        _record(user, actor=user, now=True)
 
 
 def disable(user, *, password: str, code: str) -> None:
@@ -70,13 +84,24 @@ def disable(user, *, password: str, code: str) -> None:
     if not user.check_password(password):
         raise InvalidInput({"password": ["The password is not right."]})
     check_code(user, code, field="code")
-    TOTPDevice.objects.filter(user=user).delete()
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        _record(user, actor=user, now=False)
 
 
-def reset(user) -> None:
-    """For a lost phone: a manager (or an admin) removes the staff member's devices; they log in
-    with the password alone and may set it up again."""
-    TOTPDevice.objects.filter(user=user).delete()
+@transaction.atomic
+def reset(user, *, actor) -> None:
+    """For a lost phone: a manager (or an admin) removes a staff member's devices; they sign in
+    with the password alone and may set it up again. Not one's own: that is `disable`."""
+    if user.pk == actor.pk:
+        raise Forbidden("Turn your own two-factor authentication off on the Two-factor page.")
+    if TOTPDevice.objects.filter(user=user).delete()[0]:
+        _record(user, actor=actor, now=False)
+
+
+def _record(user, *, actor, now: bool) -> None:
+    record_change(actor=actor, table="accounts_user", object_id=user.pk, clinic_id=user.clinic_id,
+                  changes={"two_factor": [not now, now]})
 
 
 def qr_svg(device: TOTPDevice) -> str:

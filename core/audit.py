@@ -169,3 +169,11 @@ def record_reads(*, user, rows: Iterable[tuple[str, int, int | None, int | None]
     ]
     if events:
         AuditEvent.objects.bulk_create(events)
+
+
+def record_change(*, actor, table: str, object_id: int, clinic_id: int | None, changes: dict) -> None:
+    """Record a write the triggers cannot see (a library's table, e.g. the two-factor devices), in
+    the triggers' shape: `changes` is {"column": [old, new]}."""
+    AuditEvent.objects.create(actor_id=actor.pk, actor_role=actor_role(actor), clinic_id=clinic_id,
+                              action=AuditEvent.Action.UPDATE, table_name=table, object_id=object_id,
+                              changes=changes, request_id=current_request_id.get())

@@ -1,6 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from core.clock import local_today
 from core.errors import Conflict, InvalidInput
 from patients.clinical import RED_FLAG_CATEGORY, is_emergency
 from patients.models import Alert, Patient, RedFlagStatus, ReminderChannel
@@ -15,13 +16,21 @@ def _validate_contact(fields: dict) -> None:
 
 
 def _validate_dates(fields: dict) -> None:
-    today = timezone.now().date()
+    today = local_today(fields["timezone"])  # "today" where the patient is
     if fields["date_of_birth"] > today:
         raise InvalidInput({"date_of_birth": ["Date of birth cannot be in the future."]})
     if fields["pain_onset_date"] > today:
         raise InvalidInput({"pain_onset_date": ["Pain onset cannot be in the future."]})
     if fields["pain_onset_date"] < fields["date_of_birth"]:
         raise InvalidInput({"pain_onset_date": ["Pain onset cannot be before the date of birth."]})
+
+
+def _validate_team(clinic_id: int, fields: dict) -> None:
+    """The care team comes from the patient's own clinic (an admin sees every clinic's staff)."""
+    for name in ("primary_pt", "coach"):
+        member = fields.get(name)
+        if member is not None and member.clinic_id != clinic_id:
+            raise InvalidInput({name: ["Choose a member of the patient's clinic."]})
 
 
 def _open_red_flag_alert(patient: Patient, new_flags: list[str]) -> Alert:
@@ -68,6 +77,7 @@ def patient_create(*, actor, clinic, **fields) -> Patient:
     fields["red_flags"] = _unique(fields.get("red_flags", []))
     _validate_dates(fields)
     _validate_contact(fields)
+    _validate_team(clinic.pk, fields)
     patient = Patient.objects.create(clinic=clinic, created_by=actor, **fields)
     _apply_red_flags(patient, old_flags=[])
     return patient
@@ -83,9 +93,10 @@ def patient_update(*, actor, patient_id: int, **changes) -> Patient:
     for name, value in changes.items():
         setattr(patient, name, value)
     current = {name: getattr(patient, name) for name in
-               ("date_of_birth", "pain_onset_date", "reminder_channel", "email", "phone")}
+               ("date_of_birth", "pain_onset_date", "timezone", "reminder_channel", "email", "phone")}
     _validate_dates(current)
     _validate_contact(current)
+    _validate_team(patient.clinic_id, changes)
     patient.save()
     _apply_red_flags(patient, old_flags)
     return patient

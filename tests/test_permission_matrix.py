@@ -208,10 +208,16 @@ def _call(client, name, method, case, target_side: Side, body_side: Side, world:
 
 
 def _row_counts():
+    """Rows per table, and the audit trail's writes: every insert, update or delete of an audited
+    table adds one, so an UPDATE that should not have happened shows here too."""
     from django.apps import apps
 
-    return {model._meta.label: model.objects.count() for model in apps.get_models()
-            if model._meta.app_label in {"accounts", "patients", "careplans", "exercises", "coaching", "outcomes"}}
+    from core.models import AuditEvent
+
+    counts = {model._meta.label: model.objects.count() for model in apps.get_models()
+              if model._meta.app_label in {"accounts", "patients", "careplans", "exercises", "coaching", "outcomes",
+                                           "otp_totp"}}
+    return counts | {"audit writes": AuditEvent.objects.exclude(action=AuditEvent.Action.READ).count()}
 
 
 MATRIX = [(name, method, role) for (name, method), case in sorted(CASES.items()) for role in ROLES]

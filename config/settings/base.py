@@ -155,6 +155,7 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "MoveRx"  # the name authenticator apps show next to the code
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's key or QR code
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

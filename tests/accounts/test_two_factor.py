@@ -112,3 +112,53 @@ def test_a_manager_resets_it_for_a_lost_phone_in_their_clinic_only(client, manag
     assert client.post(reverse("web:reset_two_factor", args=[pt.pk])).status_code == 302
     assert not two_factor.is_enabled(pt)
     assert token(client, pt).status_code == 200
+
+
+def test_a_session_alone_cannot_replace_the_app(client, pt, device):
+    """Replacing the device needs the password and a code (turn it off first), not just a session."""
+    client.force_login(pt)
+    response = client.post(reverse("web:two_factor_setup"))
+    assert response.status_code == 302
+    assert two_factor.pending_device(pt) is None
+    assert list(TOTPDevice.objects.filter(user=pt)) == [device]
+
+
+def test_a_manager_cannot_reset_their_own(client, manager):
+    TOTPDevice.objects.create(user=manager, name="app", confirmed=True)
+    client.force_login(manager)
+    client.post(reverse("web:reset_two_factor", args=[manager.pk]))
+    assert two_factor.is_enabled(manager)
+
+
+def test_turning_it_on_revokes_api_tokens_and_every_change_is_in_the_audit_trail(client, pt, manager, coach):
+    from core.models import AuditEvent
+
+    assert token(client, pt).status_code == 200
+    client.force_login(pt)
+    client.post(reverse("web:two_factor_setup"))
+    pending = two_factor.pending_device(pt)
+    client.post(reverse("web:two_factor_confirm"), {"code": code(pending)})
+    assert two_factor.is_enabled(pt) and not AuthToken.objects.filter(user=pt).exists()
+    client.force_login(manager)
+    client.post(reverse("web:reset_two_factor", args=[pt.pk]))
+    trail = AuditEvent.objects.filter(table_name="accounts_user", object_id=pt.pk, changes__has_key="two_factor")
+    assert [(event.actor_id, event.changes["two_factor"]) for event in trail.order_by("id")] == [
+        (pt.pk, [False, True]), (manager.pk, [True, False])]
+    assert set(trail.values_list("clinic_id", flat=True)) == {pt.clinic_id}
+
+
+def test_signed_in_staff_who_are_not_admins_get_a_403_from_the_admin_not_a_loop(client, pt):
+    client.force_login(pt)
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert len(response.redirect_chain) == 1
+
+
+def test_an_admin_with_two_factor_reaches_the_admin_with_a_code(client, admin_user):
+    device = TOTPDevice.objects.create(user=admin_user, name="app", confirmed=True)
+    assert client.post("/admin/login/", {"username": admin_user.email, "password": PASSWORD}).status_code == 302
+    assert client.get("/admin/").status_code == 302, "posting to the admin's own login URL signs nobody in"
+    response = client.post(reverse("web:login") + "?next=/admin/",
+                           {"username": admin_user.email, "password": PASSWORD, "otp": code(device)})
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

@@ -25,3 +25,21 @@ def test_a_check_in_typed_at_9_am_is_9_am_in_the_clinic(client, zone, utc_hour):
     assert occurred.astimezone(dt.UTC).hour == utc_hour
     page = client.get(reverse("web:patient", args=[patient.pk])).content.decode()
     assert "Nov 20, 2026 09:00" in page  # the timeline, in the clinic's time
+
+
+def test_measures_and_visits_typed_into_the_page_are_clinic_time(client):
+    from careplans.models import Visit
+    from outcomes.models import Assessment
+    from tests.factories import CarePlanFactory
+
+    clinic = ClinicFactory(timezone="America/Los_Angeles")
+    pt = UserFactory(clinic=clinic, role="pt")
+    patient = PatientFactory(clinic=clinic, primary_pt=pt)
+    plan = CarePlanFactory(patient=patient, lead_pt=pt, status="active", start_date=dt.date(2026, 11, 1))
+    client.force_login(pt)
+    client.post(reverse("web:record_measure", args=[patient.pk]),
+                {"instrument": "nprs", "answers": "4", "collected_at": "2026-11-20T09:00"})
+    client.post(reverse("web:record_visit", args=[plan.pk]),
+                {"occurred_at": "2026-11-20T09:00", "kind": "follow_up", "mode": "video"})
+    assert Assessment.objects.get(patient=patient).collected_at.astimezone(dt.UTC).hour == 17
+    assert Visit.objects.get(care_plan=plan).occurred_at.astimezone(dt.UTC).hour == 17

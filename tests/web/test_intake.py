@@ -115,3 +115,33 @@ def test_the_intake_form_shows_the_patient_and_is_an_audited_read(client, world)
     assert response.status_code == 200
     assert f'value="{patient.last_name}"'.encode() in response.content
     assert AuditEvent.objects.filter(action="read", patient_id=patient.pk, actor_id=world.own.pt.pk).exists()
+
+
+def test_adding_a_red_flag_in_the_intake_says_so(client, world):
+    from django.contrib.messages import get_messages
+
+    client.force_login(world.own.pt)
+    response = client.post(reverse("web:patient_intake", args=[world.own.patient.pk]),
+                           intake(world.own, red_flags=["bladder_dysfunction"]))
+    said = [str(message) for message in get_messages(response.wsgi_request)]
+    assert said == ["Intake saved. Red flags are positive: review them before activating a plan."]
+
+
+def test_pain_that_started_today_in_tokyo_is_not_in_the_future(client, world, settings):
+    """'Today' is the patient's local day, even when it is still yesterday in UTC."""
+    import time_machine
+
+    client.force_login(world.own.pt)
+    with time_machine.travel(dt.datetime(2026, 11, 23, 20, 0, tzinfo=dt.UTC), tick=False):  # 05:00 on the 24th in Tokyo
+        response = _new(client, world.own, last_name="Tanaka", timezone="Asia/Tokyo",
+                        pain_onset_date=dt.date(2026, 11, 24))
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    assert Patient.objects.get(last_name="Tanaka").pain_onset_date == dt.date(2026, 11, 24)
+
+
+def test_an_admin_cannot_put_another_clinics_pt_on_a_patient(client_for, admin_user, world):
+    response = client_for(admin_user).patch(f"/api/v1/patients/{world.own.patient.pk}/",
+                                            {"primary_pt": world.other.pt.pk}, format="json")
+    assert response.status_code == 400 and "primary_pt" in response.json()
+    world.own.patient.refresh_from_db()
+    assert world.own.patient.primary_pt == world.own.pt

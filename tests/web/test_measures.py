@@ -2,15 +2,16 @@
 (clinical-reference §1) with the API's rules; a refusal writes nothing."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils.html import escape
 
 from outcomes.instruments import score_and_band
 from outcomes.models import Assessment
 from patients.models import Alert
+from tests.test_permission_matrix import _row_counts
 
 pytestmark = pytest.mark.django_db
 YESTERDAY = (dt.datetime.now() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
@@ -57,13 +58,11 @@ def test_phq9_item_9_from_the_page_opens_the_safety_alert(client, coach, patient
 def test_wrong_answers_are_refused_with_the_apis_words_and_nothing_stored(client, pt, patient, instrument, typed,
                                                                           words):
     client.force_login(pt)
-    said = record(client, patient, instrument, typed)
-    assert not Assessment.objects.exists()
-    assert len(said) == 1 and words in said[0], said
-
-
-def test_the_score_is_the_servers_even_if_the_form_says_otherwise(client, pt, patient):
-    client.force_login(pt)
-    client.post(reverse("web:record_measure", args=[patient.pk]),
-                {"instrument": "nprs", "answers": "3", "collected_at": YESTERDAY, "score": "0"})
-    assert Assessment.objects.get().score == Decimal(3)
+    before = _row_counts()
+    response = client.post(reverse("web:record_measure", args=[patient.pk]),
+                           {"instrument": instrument, "answers": typed, "collected_at": YESTERDAY})
+    assert response.status_code == 400
+    form = response.context["forms"]["measure"]
+    assert words in " ".join(form.errors["answers"]), form.errors
+    assert f"{escape(typed)}</textarea>" in response.content.decode()  # what was typed is still there
+    assert _row_counts() == before

@@ -70,7 +70,7 @@ PAGES = {
     ("create_plan", "post"): post({"pt"}, ("patient",), lambda side: {
         "start_date": dt.date.today().isoformat(), "goal_category": "pain", "goal_description": "Sit longer",
         "goal_target": "NPRS <= 3"}),
-    ("record_measure", "post"): post({"pt", "coach", "integration"}, ("patient",), lambda side: {
+    ("record_measure", "post"): post({"pt", "coach"}, ("patient",), lambda side: {
         "instrument": "nprs", "collected_at": A_DAY_AGO,
         "answers": "6"}),
     ("edit_plan", "get"): Page({"pt"}, ("draft_plan",)),

@@ -96,6 +96,8 @@ def test_a_visit_in_the_future_is_refused(client, pt, plan):
     client.force_login(pt)
     tomorrow = (dt.datetime.now() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(reverse("web:record_visit", args=[plan.pk]),
-                           {"occurred_at": tomorrow, "kind": "follow_up", "mode": "video"})
-    assert "cannot be recorded in the future" in " ".join(str(m) for m in get_messages(response.wsgi_request))
+                           {"occurred_at": tomorrow, "kind": "follow_up", "mode": "video", "notes": "Typed"})
+    assert response.status_code == 400
+    assert response.context["forms"]["visit"].errors["occurred_at"] == ["A visit cannot be recorded in the future."]
+    assert "<details open><summary>Record a visit" in response.content.decode()
     assert not Visit.objects.exists()

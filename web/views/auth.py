@@ -4,12 +4,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import two_factor
-from core.errors import InvalidInput
-from web.views.common import add_errors
+from core.errors import DomainError, InvalidInput
+from web.views.common import act, add_errors
 
 CODE = forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 16})
 
@@ -41,7 +43,12 @@ class LoginView(auth_views.LoginView):
 
 
 def admin_login(request):
-    """The admin signs in through the same form (password, lockout, two-factor), not a second one."""
+    """The admin signs in through the same form (password, lockout, two-factor), not a second one.
+    Signed-in staff who are not admins get a 403, not a loop between the two sign-in pages."""
+    if request.user.is_authenticated:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        raise PermissionDenied
     return redirect_to_login(request.GET.get("next", "/admin/"), login_url="web:login")
 
 
@@ -75,9 +82,8 @@ def two_factor_page(request, form=None):
 @require_POST
 @login_required
 def two_factor_setup(request):
-    two_factor.setup_start(request.user)
-    messages.success(request, "Scan the code with your authenticator app, then enter the code it shows.")
-    return redirect("web:two_factor")
+    return act(request, reverse("web:two_factor"), lambda: two_factor.setup_start(request.user),
+               success="Scan the code with your authenticator app, then enter the code it shows.")
 
 
 def _two_factor_post(request, form_class, action, success):
@@ -85,9 +91,10 @@ def _two_factor_post(request, form_class, action, success):
     if form.is_valid():
         try:
             action(form.cleaned_data)
-        except InvalidInput as error:
+        except DomainError as error:
             add_errors(form, error.detail)
         else:
+            request.session.cycle_key()  # a new session id whenever the sign-in rules change
             messages.success(request, success)
             return redirect("web:two_factor")
     return two_factor_page(request, form)

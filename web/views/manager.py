@@ -114,7 +114,7 @@ def deactivate_staff(request, user_id):
 def reset_two_factor(request, user_id):
     """A staff member lost their phone: they sign in with the password alone and set it up again."""
     member = scoped(staff_visible_to(request.user), pk=user_id)
-    return act(request, reverse("web:staff"), lambda: two_factor.reset(member),
+    return act(request, reverse("web:staff"), lambda: two_factor.reset(member, actor=request.user),
                success=f"Two-factor authentication of {member.email} was reset.")
 
 

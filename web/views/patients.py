@@ -1,7 +1,6 @@
 """The PT's workspace (and the shared patient page): patient list and the patient's record, plan,
 prescriptions, history, measures and adherence."""
 
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -117,6 +116,12 @@ def _timeline(plan, versions, assessments, check_ins, alerts) -> list[dict]:
 
 @requires(Cap.READ_CLINICAL)
 def patient_detail(request, patient_id):
+    return _patient_page(request, patient_id)
+
+
+def _patient_page(request, patient_id, *, refused=None):
+    """The patient's record. `refused`: a form the services said no to, shown again with its
+    errors and what was typed (400), e.g. {"measure": form}."""
     user = request.user
     patient = scoped(patient_list(user), pk=patient_id)
     plan = _plan(user, patient)
@@ -169,10 +174,17 @@ def patient_detail(request, patient_id):
                   "note": forms.CoachingNoteForm(),
                   "measure": forms.MeasureForm(initial={"collected_at": _now_local()}),
                   "visit": forms.VisitForm(initial={"occurred_at": _now_local()}), "goal": forms.HabitGoalForm(),
-                  "reasons": forms.MODIFY_REASONS, "habit_statuses": forms.HABIT_STATUSES},
+                  "reasons": forms.MODIFY_REASONS, "habit_statuses": forms.HABIT_STATUSES} | (refused or {}),
         "instruments": Code,
         "check_in_channels": CheckIn.Channel,
-    })
+    }, status=400 if refused else 200)
+
+
+def _refuse(request, patient_id, name, form, error=None):
+    """Show the patient's page again with `form`'s errors (and the service's, if any)."""
+    if error is not None:
+        add_errors(form, error.detail)
+    return _patient_page(request, patient_id, refused={name: form})
 
 
 def _intake_page(request, form, patient=None):
@@ -184,7 +196,8 @@ def _intake_page(request, form, patient=None):
                 clinic = scoped(clinics_visible_to(request.user), pk=request.user.clinic_id)
                 patient = patient_services.patient_create(actor=request.user, clinic=clinic, **form.changes())
             else:
-                patient_services.patient_update(actor=request.user, patient_id=patient.pk, **form.changes())
+                patient = patient_services.patient_update(actor=request.user, patient_id=patient.pk,
+                                                          **form.changes())
         except InvalidInput as error:
             add_errors(form, error.detail)
         else:
@@ -213,23 +226,23 @@ def patient_intake(request, patient_id):
 
 
 @require_POST
+@requires(Cap.READ_CLINICAL)
 @requires(Cap.RECORD_ASSESSMENT)
 def record_measure(request, patient_id):
     patient = scoped(patient_list(request.user), pk=patient_id)
-    back = _back(patient.pk, "measures")
     form = forms.MeasureForm(request.POST)
     if not form.is_valid():
-        return invalid(request, back, form)
+        return _refuse(request, patient.pk, "measure", form)
     data = form.cleaned_data
     try:
         assessment, _ = outcome_services.assessment_record(
             actor=request.user, patient=patient, instrument=data["instrument"], answers=data["answers"],
             collected_at=aware(data, "collected_at")["collected_at"], source=recorded_source(request.user))
     except DomainError as error:
-        return invalid(request, back, error.detail)
+        return _refuse(request, patient.pk, "measure", form, error)
     band = f" ({assessment.band.replace('_', ' ')})" if assessment.band else ""
     messages.success(request, f"{assessment.get_instrument_display()} recorded: score {assessment.score:g}{band}.")
-    return redirect(back)
+    return redirect(_back(patient.pk, "measures"))
 
 
 def _now_local() -> str:
@@ -286,7 +299,8 @@ def edit_plan(request, plan_id):
         try:
             plan_services.care_plan_update(actor=request.user, plan_id=plan.pk,
                                            expected_version=form.cleaned_data["version"],
-                                           goals=forms.goals_of(goals), **form.changes())
+                                           goals=forms.goals_of(goals) if goals.has_changed() else None,
+                                           **form.changes())
         except DomainError as error:
             add_errors(form, error.detail)
         else:
@@ -300,9 +314,15 @@ def edit_plan(request, plan_id):
 @requires(Cap.LEAD_CARE_PLAN)
 def record_visit(request, plan_id):
     plan = scoped(care_plan_list(request.user), pk=plan_id)
-    return submit(request, forms.VisitForm, _back(plan.patient_id, "plan"), lambda data: (
-        plan_services.visit_record(actor=request.user, care_plan=plan, **aware(data, "occurred_at"))),
-        success="Visit recorded.")
+    form = forms.VisitForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, plan.patient_id, "visit", form)
+    try:
+        plan_services.visit_record(actor=request.user, care_plan=plan, **aware(form.cleaned_data, "occurred_at"))
+    except DomainError as error:
+        return _refuse(request, plan.patient_id, "visit", form, error)
+    messages.success(request, "Visit recorded.")
+    return redirect(_back(plan.patient_id, "plan"))
 
 
 TRANSITIONS = {"activate": plan_services.care_plan_activate, "pause": plan_services.care_plan_pause,
