@@ -145,3 +145,12 @@ def test_an_admin_cannot_put_another_clinics_pt_on_a_patient(client_for, admin_u
     assert response.status_code == 400 and "primary_pt" in response.json()
     world.own.patient.refresh_from_db()
     assert world.own.patient.primary_pt == world.own.pt
+
+
+def test_the_record_shows_the_intake_in_words(client, world):
+    patient = world.own.flagged_patient
+    patient.symptoms = ["pain_radiating_to_legs"]
+    patient.save()
+    client.force_login(world.own.pt)
+    page = client.get(reverse("web:patient", args=[patient.pk])).content.decode()
+    assert "Pain radiating into the legs" in page and "History of cancer" in page

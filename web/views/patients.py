@@ -35,7 +35,7 @@ from outcomes.selectors import reassessments
 from patients import clinical
 from patients import services as patient_services
 from patients.api import patient_list
-from patients.models import RedFlagStatus
+from patients.models import RedFlagStatus, Symptom
 from web import charts, forms
 from web.access import requires, scoped
 from web.views.common import act, add_errors, aware, invalid, submit
@@ -144,6 +144,8 @@ def _patient_page(request, patient_id, *, refused=None):
         "age": clinical.age(patient.date_of_birth, today),
         "episode_type": clinical.episode_type(patient.pain_onset_date, patient.active_care_plan_start or today),
         "red_flag_categories": clinical.red_flag_categories(patient.red_flags),
+        "symptoms": [Symptom(code).label for code in patient.symptoms],
+        "red_flags": [clinical.RedFlag(code).label for code in patient.red_flags],
         "plan": plan,
         "week": plan_week(plan.start_date, today) if plan else None,
         "coverage": coverage_summary(plan, plan.visits_used) if plan else None,
