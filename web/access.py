@@ -15,7 +15,8 @@ HOME_BY_ROLE = {Role.PT: "web:patients", Role.COACH: "web:coach", Role.MANAGER: 
 
 def requires(capability: Cap):
     """Log in first; then 403 unless the user's role has `capability`. Times on the page, and
-    times typed into its forms, are in the clinic's time zone."""
+    times typed into its forms (Django's form fields read them in the current time zone), are
+    the clinic's."""
 
     def decorator(view):
         @wraps(view)

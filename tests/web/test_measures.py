@@ -66,3 +66,15 @@ def test_wrong_answers_are_refused_with_the_apis_words_and_nothing_stored(client
     assert words in " ".join(form.errors["answers"]), form.errors
     assert f"{escape(typed)}</textarea>" in response.content.decode()  # what was typed is still there
     assert _row_counts() == before
+
+
+def test_a_refused_check_in_keeps_what_the_coach_typed(client, coach, patient):
+    """The same rule for every form on the record (web.views.patients.submit_on_record)."""
+    client.force_login(coach)
+    before = _row_counts()
+    response = client.post(reverse("web:log_check_in", args=[patient.pk]), {
+        "occurred_at": YESTERDAY, "channel": "phone", "mood": 9, "confidence": 6, "notes": "Knee sore after stairs"})
+    assert response.status_code == 400
+    assert "mood" in response.context["forms"]["check_in"].errors
+    assert "Knee sore after stairs</textarea>" in response.content.decode()
+    assert _row_counts() == before

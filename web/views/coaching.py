@@ -12,7 +12,8 @@ from core.audit import record_reads
 from patients.api import patient_list
 from web import forms
 from web.access import requires, scoped
-from web.views.common import act, aware, invalid, submit
+from web.views.common import submit
+from web.views.patients import submit_on_record
 
 
 @requires(Cap.READ_CLINICAL)
@@ -42,12 +43,9 @@ def _back(patient_id, anchor="coaching"):
 @requires(Cap.COACH)
 def log_check_in(request, patient_id):
     patient = scoped(patient_list(request.user), pk=patient_id)
-    form = forms.CheckInForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, _back(patient.pk), form)
-    data = aware(form.cleaned_data, "occurred_at")
-    return act(request, _back(patient.pk), lambda: services.check_in_record(actor=request.user, patient=patient,
-                                                                           **data), success="Check-in logged.")
+    return submit_on_record(request, patient.pk, "check_in", forms.CheckInForm(request.POST), lambda data: (
+        services.check_in_record(actor=request.user, patient=patient, **data)), anchor="coaching",
+        success="Check-in logged.")
 
 
 @require_POST

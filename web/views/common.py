@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.utils import timezone
 
 from core.errors import DomainError
 
@@ -31,13 +30,6 @@ def invalid(request, redirect_to: str, form_or_detail):
     detail = form_or_detail.errors if hasattr(form_or_detail, "errors") else form_or_detail
     messages.error(request, _describe(detail))
     return redirect(redirect_to)
-
-
-def aware(data: dict, name: str) -> dict:
-    """A date and time typed into a page is in the clinic's time (see web.access.requires)."""
-    if timezone.is_naive(data[name]):
-        data[name] = timezone.make_aware(data[name])
-    return data
 
 
 def add_errors(form, detail) -> None:

@@ -38,7 +38,7 @@ from patients.api import patient_list
 from patients.models import RedFlagStatus, Symptom
 from web import charts, forms
 from web.access import requires, scoped
-from web.views.common import act, add_errors, aware, invalid, submit
+from web.views.common import act, add_errors, invalid, submit
 
 PAGE_SIZE = 25
 
@@ -182,10 +182,18 @@ def _patient_page(request, patient_id, *, refused=None):
     }, status=400 if refused else 200)
 
 
-def _refuse(request, patient_id, name, form, error=None):
-    """Show the patient's page again with `form`'s errors (and the service's, if any)."""
-    if error is not None:
-        add_errors(form, error.detail)
+def submit_on_record(request, patient_id, name: str, form, action, *, anchor: str, success):
+    """A form on the patient's record: `action(cleaned_data)` runs the service; a refusal (the
+    form's or the service's) shows the record again with the errors and what was typed (400);
+    else post/redirect/get with `success`, a message or a function of what `action` returned."""
+    if form.is_valid():
+        try:
+            result = action(form.cleaned_data)
+        except DomainError as error:
+            add_errors(form, error.detail)
+        else:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(_back(patient_id, anchor))
     return _patient_page(request, patient_id, refused={name: form})
 
 
@@ -232,19 +240,16 @@ def patient_intake(request, patient_id):
 @requires(Cap.RECORD_ASSESSMENT)
 def record_measure(request, patient_id):
     patient = scoped(patient_list(request.user), pk=patient_id)
-    form = forms.MeasureForm(request.POST)
-    if not form.is_valid():
-        return _refuse(request, patient.pk, "measure", form)
-    data = form.cleaned_data
-    try:
-        assessment, _ = outcome_services.assessment_record(
-            actor=request.user, patient=patient, instrument=data["instrument"], answers=data["answers"],
-            collected_at=aware(data, "collected_at")["collected_at"], source=recorded_source(request.user))
-    except DomainError as error:
-        return _refuse(request, patient.pk, "measure", form, error)
+    return submit_on_record(request, patient.pk, "measure", forms.MeasureForm(request.POST), lambda data: (
+        outcome_services.assessment_record(actor=request.user, patient=patient, instrument=data["instrument"],
+                                           answers=data["answers"], collected_at=data["collected_at"],
+                                           source=recorded_source(request.user))[0]),
+        anchor="measures", success=_scored)
+
+
+def _scored(assessment) -> str:
     band = f" ({assessment.band.replace('_', ' ')})" if assessment.band else ""
-    messages.success(request, f"{assessment.get_instrument_display()} recorded: score {assessment.score:g}{band}.")
-    return redirect(_back(patient.pk, "measures"))
+    return f"{assessment.get_instrument_display()} recorded: score {assessment.score:g}{band}."
 
 
 def _now_local() -> str:
@@ -316,15 +321,9 @@ def edit_plan(request, plan_id):
 @requires(Cap.LEAD_CARE_PLAN)
 def record_visit(request, plan_id):
     plan = scoped(care_plan_list(request.user), pk=plan_id)
-    form = forms.VisitForm(request.POST)
-    if not form.is_valid():
-        return _refuse(request, plan.patient_id, "visit", form)
-    try:
-        plan_services.visit_record(actor=request.user, care_plan=plan, **aware(form.cleaned_data, "occurred_at"))
-    except DomainError as error:
-        return _refuse(request, plan.patient_id, "visit", form, error)
-    messages.success(request, "Visit recorded.")
-    return redirect(_back(plan.patient_id, "plan"))
+    return submit_on_record(request, plan.patient_id, "visit", forms.VisitForm(request.POST), lambda data: (
+        plan_services.visit_record(actor=request.user, care_plan=plan, **data)),
+        anchor="plan", success="Visit recorded.")
 
 
 TRANSITIONS = {"activate": plan_services.care_plan_activate, "pause": plan_services.care_plan_pause,
