@@ -56,14 +56,10 @@ def alert_open(*, patient: Patient, kind: str, severity: str, message: str, sour
     return alert
 
 
-def _apply_red_flags(patient: Patient, old_flags: list[str]) -> None:
+def _newly_flagged(flags: list[str], old_flags: list[str]) -> list[str]:
     """A newly reported flag makes the status `positive` and opens an alert (clinical-reference §2).
     Removing a flag does not clear it: clearance is a PT's explicit decision with a note."""
-    new_flags = [flag for flag in patient.red_flags if flag not in old_flags]
-    if new_flags:
-        patient.red_flag_status = RedFlagStatus.POSITIVE
-        patient.save(update_fields=["red_flag_status"])
-        _open_red_flag_alert(patient, new_flags)
+    return [flag for flag in flags if flag not in old_flags]
 
 
 def _unique(values) -> list:
@@ -78,8 +74,12 @@ def patient_create(*, actor, clinic, **fields) -> Patient:
     _validate_dates(fields)
     _validate_contact(fields)
     _validate_team(clinic.pk, fields)
+    flagged = _newly_flagged(fields["red_flags"], old_flags=[])
+    if flagged:
+        fields["red_flag_status"] = RedFlagStatus.POSITIVE
     patient = Patient.objects.create(clinic=clinic, created_by=actor, **fields)
-    _apply_red_flags(patient, old_flags=[])
+    if flagged:
+        _open_red_flag_alert(patient, flagged)
     return patient
 
 
@@ -97,8 +97,12 @@ def patient_update(*, actor, patient_id: int, **changes) -> Patient:
     _validate_dates(current)
     _validate_contact(current)
     _validate_team(patient.clinic_id, changes)
+    flagged = _newly_flagged(patient.red_flags, old_flags)
+    if flagged:
+        patient.red_flag_status = RedFlagStatus.POSITIVE
     patient.save()
-    _apply_red_flags(patient, old_flags)
+    if flagged:
+        _open_red_flag_alert(patient, flagged)
     return patient
 
 

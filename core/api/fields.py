@@ -19,7 +19,9 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return self.scope(self.context["request"].user)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, (int, str)) or not str(data).isdigit():
+        plain_number = isinstance(data, int | str) and not isinstance(data, bool) and str(data).isascii() \
+            and str(data).isdigit()
+        if not plain_number:
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not 0 < int(data) <= _MAX_ID:
             self.fail("does_not_exist", pk_value=data)

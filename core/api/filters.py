@@ -34,7 +34,12 @@ class SearchFilter(django_filters.CharFilter):
 
 
 class IncludeSupersededFilter(django_filters.BooleanFilter):
-    """`?include_superseded=true` also lists corrected rows (see CorrectableListMixin)."""
+    """`?include_superseded=true` also lists corrected rows. It validates and documents the
+    parameter; CorrectableListMixin decides (a corrected row stays reachable by its id)."""
 
     def filter(self, qs, value):
-        return qs if value in (None, True) else qs.filter(superseded_at__isnull=True)
+        return qs
+
+    @classmethod
+    def wanted(cls, query_params) -> bool:
+        return cls.field_class().to_python(query_params.get("include_superseded")) is True

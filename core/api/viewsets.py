@@ -2,6 +2,7 @@ from operator import attrgetter
 
 from rest_framework import viewsets
 
+from core.api.filters import IncludeSupersededFilter
 from core.audit import record_reads
 
 
@@ -38,7 +39,7 @@ class CorrectableListMixin:
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        if self.action == "list" and "include_superseded" not in self.request.query_params:
+        if self.action == "list" and not IncludeSupersededFilter.wanted(self.request.query_params):
             queryset = queryset.filter(superseded_at__isnull=True)
         return queryset
 

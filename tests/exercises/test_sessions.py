@@ -66,6 +66,10 @@ def test_a_correction_supersedes_without_editing(api, prescription):
     assert [row["id"] for row in listed] == [corrected.json()["id"]]
     everything = api.get("/api/v1/exercise-sessions/", {"include_superseded": "true"}).json()["results"]
     assert {row["id"] for row in everything} == {original["id"], corrected.json()["id"]}
+    for unclear in ("", "false", "0"):  # only an explicit yes shows corrected rows
+        shown = api.get("/api/v1/exercise-sessions/", {"include_superseded": unclear}).json()["results"]
+        assert [row["id"] for row in shown] == [corrected.json()["id"]], unclear
+    assert api.get(f"/api/v1/exercise-sessions/{original['id']}/").status_code == 200
     stored = ExerciseSession.objects.get(pk=original["id"])
     assert stored.pain_during == 3 and stored.superseded_at is not None
     again = api.post(f"/api/v1/exercise-sessions/{original['id']}/supersede/",

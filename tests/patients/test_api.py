@@ -34,10 +34,27 @@ def test_pt_registers_patient_in_own_clinic(api, pt):
     assert AuditEvent.objects.filter(table_name="patients_patient", action="create", actor_id=pt.pk).exists()
 
 
+def test_staff_naming_their_own_clinic_still_register_there(api, pt, other_clinic):
+    own = api.post("/api/v1/patients/", {**INTAKE, "clinic": pt.clinic_id}, format="json")
+    assert own.status_code == 201, own.content
+    assert own.json()["clinic"] == pt.clinic_id
+    other = api.post("/api/v1/patients/", {**INTAKE, "clinic": other_clinic.pk}, format="json")
+    assert other.status_code == 400 and "clinic" in other.json()
+
+
+@pytest.mark.parametrize("weird_id", ["²", "١٢", "1e3", " 7", True, 3.0])
+def test_related_ids_that_are_not_plain_numbers_are_400(api, weird_id):
+    response = api.post("/api/v1/patients/", {**INTAKE, "coach": weird_id}, format="json")
+    assert response.status_code == 400 and "coach" in response.json()
+    assert not Patient.objects.exists()
+
+
 def test_red_flags_make_status_positive_and_open_alert(api):
     response = api.post("/api/v1/patients/", {**INTAKE, "red_flags": ["saddle_anaesthesia"]}, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["red_flag_status"] == "positive"
+    writes = AuditEvent.objects.filter(table_name="patients_patient", object_id=response.json()["id"])
+    assert list(writes.exclude(action="read").values_list("action", flat=True)) == ["create"]  # one write
     alert = Alert.objects.get(patient_id=response.json()["id"])
     assert alert.severity == Alert.Severity.EMERGENCY
     assert "cauda equina" in alert.message
