@@ -1,36 +1,29 @@
 from django.contrib import admin
 
 from careplans.models import CarePlan, Goal, StatusChange, Visit
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
-class GoalInline(admin.TabularInline):
+class GoalInline(ReadOnlyInline):
     model = Goal
-    extra = 0
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(ReadOnlyInline):
     model = StatusChange
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "note", "changed_by", "changed_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CarePlan)
-class CarePlanAdmin(admin.ModelAdmin):
-    """Lifecycle changes go through the API or the workspace, which enforce the clinical rules."""
+class CarePlanAdmin(ReadOnlyAdmin):
+    """Read-only: plans change through careplans.services (lead PT, version, lifecycle rules), from
+    the API or the workspace."""
 
     list_display = ["id", "patient", "status", "start_date", "lead_pt", "version"]
     list_filter = ["status"]
     list_select_related = ["patient", "lead_pt"]
-    raw_id_fields = ["patient", "lead_pt", "created_by"]
-    readonly_fields = ["status", "activated_at", "discharged_at", "version"]
     inlines = [GoalInline, StatusChangeInline]
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "care_plan", "kind", "mode"]
-    raw_id_fields = ["care_plan", "recorded_by"]
+    list_select_related = ["care_plan"]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from exercises.models import Exercise, ExerciseSession, Prescription, PrescriptionVersion, ProgramTemplate, TemplateItem
 
 
@@ -27,16 +27,10 @@ class ProgramTemplateAdmin(admin.ModelAdmin):
     raw_id_fields = ["created_by"]
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ReadOnlyInline):
     model = PrescriptionVersion
-    extra = 0
-    can_delete = False
     fields = ["version", "exercise", "status", "sets", "reps", "hold_seconds", "times_per_week", "valid_from",
               "reason", "note", "changed_by", "changed_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Prescription)
