@@ -20,7 +20,7 @@ def weekly_adherence(*, start: dt.date, tz: str, versions, sessions, as_of: dt.d
             valid_to = history[i + 1][0] if i + 1 < len(history) else None
             if discharged_at is not None:
                 valid_to = discharged_at if valid_to is None else min(valid_to, discharged_at)
-            if status == "active":
+            if status == "active" and (valid_to is None or valid_to > valid_from):  # never in effect otherwise
                 intervals.append((valid_from, valid_to, times))
     weeks = {}
     for week in range(1, 13):

@@ -81,6 +81,16 @@ def test_change_mid_week_takes_the_largest_target(plan):
     assert weeks_of(plan, START + dt.timedelta(days=21))[3][0] == 5
 
 
+def test_a_version_replaced_before_it_took_effect_sets_no_target(plan):
+    """Prescribed 5x/week to start on day 10, lowered to 2x before then: the 5 was never in effect."""
+    starts = at(10)
+    prescribe(plan, (starts, "active", 5), (starts, "active", 2))
+    assert weeks_of(plan, START + dt.timedelta(days=21))[2][0] == 2
+    versions = [(1, 1, starts, "active", 5), (1, 2, starts, "active", 2)]
+    assert reference.weekly_adherence(start=START, tz=TZ, versions=versions, sessions=[],
+                                      as_of=START + dt.timedelta(days=21))[2][0] == 2
+
+
 def test_local_time_decides_the_week(plan):
     prescribe(plan, (reference.local_midnight(START, TZ), "active", 3))
     session(plan, at(6, 23, 30))  # Sunday 23:30 in Chicago: still week 1 (05:30 UTC Monday)
