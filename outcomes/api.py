@@ -15,6 +15,7 @@ from core.api.fields import ScopedPrimaryKeyRelatedField
 from core.api.filters import IdFilter, IncludeSupersededFilter
 from core.api.pagination import NewestFirstCursorPagination, PagePagination
 from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedViewSet
+from core.audit import record_reads
 from core.errors import InvalidInput
 from outcomes import services
 from outcomes.instruments import INSTRUMENTS, Code
@@ -161,6 +162,9 @@ class ReassessmentViewSet(mixins.ListModelMixin, ScopedViewSet):
         rows = reassessments(request.user, statuses=sorted(query.validated_data.get("status") or []) or None,
                              patient_id=query.validated_data.get("patient"))
         page = self.paginate_queryset(rows)
+        plans = {row["id"]: row for row in page}  # one read per plan shown, whatever its rows
+        record_reads(user=request.user, rows=[("careplans_careplan", plan_id, row["patient_id"], row["clinic_id"])
+                                              for plan_id, row in plans.items()])
         return self.get_paginated_response(ReassessmentStatusSerializer(page, many=True).data)
 
 

@@ -39,7 +39,7 @@ def reassessments(user, *, statuses=None, patient_id=None, today: dt.date | None
                        REASSESSMENT_POINTS)
     sql = f"""
         WITH plans AS (
-            SELECT cp.id, cp.patient_id, cp.start_date AS s, p.timezone AS tz, p.first_name, p.last_name,
+            SELECT cp.id, cp.patient_id, p.clinic_id, cp.start_date AS s, p.timezone AS tz, p.first_name, p.last_name,
                    COALESCE(%s::date, (now() AT TIME ZONE p.timezone)::date) AS today
             FROM careplans_careplan cp JOIN patients_patient p ON p.id = cp.patient_id
             WHERE cp.status IN ('active', 'paused') AND cp.id IN ({plans_sql})
@@ -61,7 +61,7 @@ def reassessments(user, *, statuses=None, patient_id=None, today: dt.date | None
                                    ELSE 'missed' END AS status
             FROM checked
         )
-        SELECT id, patient_id, first_name, last_name, point, week, due_date, window_start, window_end, status
+        SELECT id, patient_id, clinic_id, first_name, last_name, point, week, due_date, window_start, window_end, status
         FROM statuses WHERE (%s::text[] IS NULL OR status = ANY(%s::text[]))
         ORDER BY due_date, id, week"""
     params = [today, *plans_params, patient_id, patient_id, statuses, statuses]

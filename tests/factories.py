@@ -6,6 +6,7 @@ from django.contrib.auth.hashers import make_password
 from accounts.models import Clinic, User
 from accounts.roles import Role
 from careplans.models import CarePlan, Goal, GoalCategory
+from core.clock import local_today
 from patients.models import PainRegion, Patient, ReminderChannel
 
 PASSWORD = "correct-horse-battery-staple"
@@ -13,12 +14,21 @@ PASSWORD = "correct-horse-battery-staple"
 _PASSWORD_HASH = make_password(PASSWORD)
 
 
+TZ = "America/New_York"  # the test clinics' and patients' zone unless a test says otherwise
+
+
+def today() -> dt.date:
+    """Today where the test patients are. The rules use local days: between midnight UTC and
+    midnight in New York, the server's date is already tomorrow there."""
+    return local_today(TZ)
+
+
 class ClinicFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Clinic
 
     name = factory.Sequence(lambda n: f"Clinic {n}")
-    timezone = "America/New_York"
+    timezone = TZ
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -48,10 +58,10 @@ class PatientFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     date_of_birth = dt.date(1975, 5, 17)
     email = factory.Sequence(lambda n: f"patient{n}@example.org")
-    timezone = "America/New_York"
+    timezone = TZ
     reminder_channel = ReminderChannel.EMAIL
     pain_region = PainRegion.LOW_BACK
-    pain_onset_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=120))
+    pain_onset_date = factory.LazyFunction(lambda: today() - dt.timedelta(days=120))
 
 
 class CarePlanFactory(factory.django.DjangoModelFactory):

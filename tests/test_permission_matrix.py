@@ -10,11 +10,11 @@ import pytest
 from django.urls import reverse
 
 from config.urls import api_v1, router
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, today
 from tests.world import Side, World, build_world
 
 ROLES = ["pt", "coach", "manager", "integration", "anonymous"]
-TODAY = dt.date.today().isoformat()
+TODAY = today().isoformat()
 
 
 @dataclass
@@ -158,7 +158,7 @@ CASES = {
     ("habit-goal-detail", "patch"): Case(statuses(200, {"coach"}), target="habit_goal",
                                          body=lambda side, world: {"target_per_week": 3}),
     ("habit-goal-log", "post"): Case(statuses(201, {"coach"}), target="habit_goal",
-                                     body=lambda side, world: {"date": dt.date.today().isoformat()}),
+                                     body=lambda side, world: {"date": today().isoformat()}),
     ("outreach-list", "get"): Case(READ, list_of="outreach_item"),
     ("outreach-detail", "get"): Case(READ, target="outreach_item"),
     ("outreach-resolve", "post"): Case(statuses(200, {"coach"}), target="outreach_item",

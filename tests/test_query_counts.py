@@ -14,7 +14,7 @@ from exercises import services
 from exercises.models import Exercise
 from outcomes import services as outcomes
 from patients.models import Alert
-from tests.factories import CarePlanFactory, ClinicFactory, GoalFactory, PatientFactory, UserFactory
+from tests.factories import CarePlanFactory, ClinicFactory, GoalFactory, PatientFactory, UserFactory, today
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def _plan_with_prescription(side):
     plan = side.get("plan")
     if plan is None:
         plan = side["plan"] = CarePlanFactory(patient__clinic=side["clinic"], lead_pt=side["pt"], status="active",
-                                              start_date=dt.date.today() - dt.timedelta(days=20))
+                                              start_date=today() - dt.timedelta(days=20))
     return plan
 
 
@@ -118,8 +118,8 @@ def habit_goals(side, n):
     patient = PatientFactory(clinic=side["clinic"])
     for i in range(n):
         goal = coaching.habit_goal_create(actor=side["coach"], patient=patient, description=f"Habit {i}",
-                                          target_per_week=3, start_date=dt.date.today() - dt.timedelta(days=9))
-        coaching.habit_log(actor=side["coach"], goal=goal, done_on=dt.date.today() - dt.timedelta(days=1))
+                                          target_per_week=3, start_date=today() - dt.timedelta(days=9))
+        coaching.habit_log(actor=side["coach"], goal=goal, done_on=today() - dt.timedelta(days=1))
 
 
 def outreach(side, n):
@@ -130,7 +130,7 @@ def outreach(side, n):
 def reminder_rows(side, n):
     for _ in range(n):
         plan = CarePlanFactory(patient__clinic=side["clinic"], lead_pt=side["pt"], status="active")
-        ReminderDelivery.objects.create(patient=plan.patient, care_plan=plan, slot=dt.date.today(), channel="email")
+        ReminderDelivery.objects.create(patient=plan.patient, care_plan=plan, slot=today(), channel="email")
 
 
 LISTS = {

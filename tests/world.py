@@ -14,7 +14,7 @@ from exercises import services
 from exercises.models import Exercise
 from outcomes import services as outcomes
 from patients.models import Alert, RedFlagStatus
-from tests.factories import CarePlanFactory, ClinicFactory, GoalFactory, PatientFactory, UserFactory
+from tests.factories import CarePlanFactory, ClinicFactory, GoalFactory, PatientFactory, UserFactory, today
 
 
 @dataclass
@@ -63,7 +63,7 @@ def build_side(name: str, tz: str) -> Side:
 
     def plan(status, **kwargs):
         care_plan = CarePlanFactory(patient=patient(), lead_pt=pt, created_by=pt, status=status,
-                                    start_date=dt.date.today() - dt.timedelta(days=10), **kwargs)
+                                    start_date=today() - dt.timedelta(days=10), **kwargs)
         GoalFactory(care_plan=care_plan)
         return care_plan
 
@@ -109,7 +109,7 @@ def build_side(name: str, tz: str) -> Side:
         habit_goal=goal,
         outreach_item=OutreachItem.objects.create(patient=flagged, coach=coach, cause="open_alert",
                                                   detail="Open red-flag alert"),
-        reminder=ReminderDelivery.objects.create(patient=active.patient, care_plan=active, slot=dt.date.today(),
+        reminder=ReminderDelivery.objects.create(patient=active.patient, care_plan=active, slot=today(),
                                                  channel="email"),
     )
 

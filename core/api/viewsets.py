@@ -1,6 +1,7 @@
 from operator import attrgetter
 
 from rest_framework import viewsets
+from rest_framework.permissions import SAFE_METHODS
 
 from core.api.filters import IncludeSupersededFilter
 from core.audit import record_reads
@@ -61,10 +62,13 @@ class AuditedReadsMixin:
         self._shown = list(queryset) if page is None else page
         return page
 
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        self._record([self._object])
-        return response
+    def finalize_response(self, request, response, *args, **kwargs):
+        """A read of one object, `retrieve` or a detail action (history, adherence, ...), is
+        recorded once it has succeeded."""
+        if request.method in SAFE_METHODS and self.action != "list" and response.status_code == 200 \
+                and hasattr(self, "_object"):
+            self._record([self._object])
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_object(self):
         self._object = super().get_object()

@@ -7,11 +7,11 @@ from rest_framework.test import APIClient
 
 from careplans.models import CarePlan, StatusChange
 from patients.models import RedFlagStatus
-from tests.factories import CarePlanFactory, GoalFactory, UserFactory
+from tests.factories import CarePlanFactory, GoalFactory, UserFactory, today
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = today()
 
 
 def new_plan_body(patient, **extra):

@@ -17,7 +17,7 @@ from coaching import reminders
 from coaching.channels import LoggingChannel
 from coaching.models import ReminderDelivery
 from tests.celery_harness import RedisServer, celery_worker, eager_off
-from tests.factories import CarePlanFactory, PatientFactory, UserFactory
+from tests.factories import CarePlanFactory, PatientFactory, UserFactory, today
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PATIENTS = 60
@@ -31,7 +31,7 @@ def scene(clinic, settings):
     pt = UserFactory(clinic=clinic)
     for _ in range(PATIENTS):
         CarePlanFactory(patient=PatientFactory(clinic=clinic, timezone="UTC"), lead_pt=pt, status="active",
-                        start_date=dt.date.today() - dt.timedelta(days=10))
+                        start_date=today() - dt.timedelta(days=10))
     directory = Path(tempfile.mkdtemp(prefix="mx-"))  # short: Unix socket paths are limited
     redis = RedisServer(directory / "redis").start()
     outbox = directory / "outbox.log"

@@ -4,7 +4,7 @@ from django.db import DatabaseError, connection, transaction
 from core.audit import audit_context
 from core.models import AuditEvent
 from patients.models import Patient
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, today
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,21 @@ def test_api_reads_are_recorded(api, patient, pt):
     reads = events(action="read", table_name="patients_patient", patient_id=patient.pk)
     assert reads.count() == 2
     assert {e.actor_id for e in reads} == {pt.pk}
+
+
+def test_detail_actions_and_the_reassessment_list_are_recorded_reads(api, patient, pt):
+
+    from tests.factories import CarePlanFactory, GoalFactory
+
+    plan = CarePlanFactory(patient=patient, lead_pt=pt, status="active", start_date=today())
+    GoalFactory(care_plan=plan)
+    for path in (f"care-plans/{plan.pk}/adherence/", f"care-plans/{plan.pk}/prescriptions-as-of/?at=2026-01-01T00:00Z",
+                 "reassessments/"):
+        assert api.get(f"/api/v1/{path}").status_code == 200, path
+    reads = events(action="read", table_name="careplans_careplan", object_id=plan.pk, patient_id=patient.pk)
+    assert reads.count() == 3 and {e.clinic_id for e in reads} == {patient.clinic_id}  # one per response
+    assert api.patch(f"/api/v1/care-plans/{plan.pk}/", {"payer": "X"}, format="json").status_code == 428
+    assert reads.count() == 3  # a refused write is no read
 
 
 def test_api_write_is_attributed_to_the_token_user(client, patient, pt):

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from exercises import services
 from exercises.models import Exercise, Prescription, PrescriptionVersion
 from exercises.selectors import prescriptions_as_of, version_state
-from tests.factories import CarePlanFactory, UserFactory
+from tests.factories import CarePlanFactory, UserFactory, today
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def plan(patient, pt):
     return CarePlanFactory(patient=patient, lead_pt=pt, status="active",
-                           start_date=dt.date.today() - dt.timedelta(days=14))
+                           start_date=today() - dt.timedelta(days=14))
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_prescribe_with_library_defaults(api, plan, bird_dog):
     assert (body["sets"], body["reps"], body["hold_seconds"]) == (
         bird_dog.default_sets, bird_dog.default_reps, bird_dog.default_hold_seconds)
     assert body["times_per_week"] == 3 and body["version"] == 1 and body["status"] == "active"
-    assert body["start_date"] == dt.date.today().isoformat()  # later of today and the plan's start
+    assert body["start_date"] == today().isoformat()  # later of today and the plan's start
     assert response["ETag"] == '"1"'
 
 

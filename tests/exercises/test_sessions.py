@@ -5,7 +5,7 @@ from django.db import DatabaseError, connection, transaction
 
 from exercises import services
 from exercises.models import Exercise, ExerciseSession
-from tests.factories import CarePlanFactory, PatientFactory
+from tests.factories import CarePlanFactory, PatientFactory, today
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ NOW = dt.datetime.now(dt.UTC)
 
 @pytest.fixture
 def prescription(patient, pt):
-    plan = CarePlanFactory(patient=patient, lead_pt=pt, status="active", start_date=dt.date.today() - dt.timedelta(30))
+    plan = CarePlanFactory(patient=patient, lead_pt=pt, status="active", start_date=today() - dt.timedelta(30))
     return services.prescription_create(actor=pt, care_plan=plan, exercise=Exercise.objects.get(slug="bird-dog"),
                                         start_date=plan.start_date)
 

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from outcomes import services
-from tests.factories import CarePlanFactory
+from tests.factories import CarePlanFactory, today
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_each_point_gets_its_status(pt, patient, outsider_pt):
 
 def test_api_lists_overdue_reassessments(api, pt, patient, outsider_patient):
     plan = CarePlanFactory(patient=patient, lead_pt=pt, status="active",
-                           start_date=dt.date.today() - dt.timedelta(days=30))
+                           start_date=today() - dt.timedelta(days=30))
     CarePlanFactory(patient=outsider_patient, status="active", start_date=plan.start_date)
     rows = api.get("/api/v1/reassessments/", {"status": "overdue"}).json()["results"]
     assert [(row["care_plan"], row["point"]) for row in rows] == [(plan.pk, "week_4")]

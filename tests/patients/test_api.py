@@ -4,6 +4,7 @@ import pytest
 
 from core.models import AuditEvent
 from patients.models import Alert, Patient, RedFlagStatus
+from tests.factories import today
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ INTAKE = {
     "timezone": "America/Chicago",
     "reminder_channel": "email",
     "pain_region": "low_back",
-    "pain_onset_date": (dt.date.today() - dt.timedelta(days=20)).isoformat(),
+    "pain_onset_date": (today() - dt.timedelta(days=20)).isoformat(),
     "symptoms": ["pain_sitting", "morning_stiffness"],
     "red_flags": [],
 }

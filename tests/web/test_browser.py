@@ -15,7 +15,7 @@ from exercises.models import Exercise
 from outcomes.models import Assessment
 from tests.celery_harness import celery_worker, eager_off
 from tests.conftest import require
-from tests.factories import PASSWORD, CarePlanFactory, GoalFactory, PatientFactory, UserFactory
+from tests.factories import PASSWORD, CarePlanFactory, GoalFactory, PatientFactory, UserFactory, today
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts" / "screenshots"
@@ -78,7 +78,7 @@ def test_pt_modifies_a_prescription_and_sees_it_in_the_timeline(page, clinic, te
     patient = PatientFactory(clinic=clinic, primary_pt=team["pt"], coach=team["coach"], first_name="Ruth",
                              last_name="Okonkwo")
     plan = CarePlanFactory(patient=patient, lead_pt=team["pt"], status="active",
-                           start_date=dt.date.today() - dt.timedelta(days=15))
+                           start_date=today() - dt.timedelta(days=15))
     GoalFactory(care_plan=plan)
     bird_dog = Exercise.objects.get(slug="bird-dog")
     prescription = exercises.prescription_create(actor=team["pt"], care_plan=plan, exercise=bird_dog,
@@ -109,7 +109,7 @@ def test_pt_registers_a_patient_whose_red_flag_raises_an_alert(page, clinic, tea
     page.get_by_label("Date of birth").fill("1958-04-12")
     page.get_by_label("Email").fill("ines@example.org")
     page.get_by_label("Pain region").select_option("low_back")
-    page.get_by_label("Pain onset date").fill((dt.date.today() - dt.timedelta(days=20)).isoformat())
+    page.get_by_label("Pain onset date").fill((today() - dt.timedelta(days=20)).isoformat())
     page.get_by_label("Pain when bending").check()
     page.get_by_label("Recent bladder dysfunction").check()
     page.get_by_role("button", name="Register patient").click()
@@ -145,7 +145,7 @@ def test_a_clinician_turns_on_two_factor_and_signs_in_with_a_code(page, team):
 def test_coach_logs_a_check_in(page, clinic, team):
     patient = PatientFactory(clinic=clinic, coach=team["coach"], first_name="Sam", last_name="Reyes")
     CarePlanFactory(patient=patient, lead_pt=team["pt"], status="active",
-                    start_date=dt.date.today() - dt.timedelta(days=10))
+                    start_date=today() - dt.timedelta(days=10))
     from coaching.services import outreach_refresh
 
     outreach_refresh()

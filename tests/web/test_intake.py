@@ -7,12 +7,13 @@ import pytest
 from django.urls import reverse
 
 from patients.models import Alert, Patient
+from tests.factories import today
 from tests.test_permission_matrix import _row_counts
 from tests.web.test_page_matrix import intake
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = today()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.messages import SUCCESS, get_messages
 from django.urls import reverse
 
+from tests.factories import today
 from tests.test_permission_matrix import _row_counts
 from tests.world import build_world
 from web.urls import urlpatterns
@@ -68,7 +69,7 @@ PAGES = {
                                        lambda side: {"outcome": "cleared", "note": "Imaging clear"}),
     ("acknowledge_alert", "post"): post({"pt", "coach"}, ("flagged_patient", "alert"), lambda side: {"note": "Seen"}),
     ("create_plan", "post"): post({"pt"}, ("patient",), lambda side: {
-        "start_date": dt.date.today().isoformat(), "goal_category": "pain", "goal_description": "Sit longer",
+        "start_date": today().isoformat(), "goal_category": "pain", "goal_description": "Sit longer",
         "goal_target": "NPRS <= 3"}),
     ("record_measure", "post"): post({"pt", "coach"}, ("patient",), lambda side: {
         "instrument": "nprs", "collected_at": A_DAY_AGO,
@@ -94,7 +95,7 @@ PAGES = {
     ("add_note", "post"): post({"coach"}, ("patient",), lambda side: {"body": "Prefers evenings"}),
     ("add_habit_goal", "post"): post({"coach"}, ("patient",), lambda side: {"description": "Walk",
                                                                              "target_per_week": 3}),
-    ("log_habit", "post"): post({"coach"}, ("habit_goal",), lambda side: {"date": dt.date.today().isoformat()}),
+    ("log_habit", "post"): post({"coach"}, ("habit_goal",), lambda side: {"date": today().isoformat()}),
     ("set_habit_status", "post"): post({"coach"}, ("habit_goal",), lambda side: {"status": "achieved"}),
     ("dashboard", "get"): Page(STAFF),
     ("request_report", "post"): post(STAFF, (), lambda side: {"start_from": "2026-01-01", "start_to": "2026-03-01"}),

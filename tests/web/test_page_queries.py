@@ -10,7 +10,7 @@ from coaching import services as coaching
 from exercises import services as exercises
 from exercises.models import Exercise
 from outcomes import services as outcomes
-from tests.factories import CarePlanFactory, GoalFactory, PatientFactory
+from tests.factories import CarePlanFactory, GoalFactory, PatientFactory, today
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime.now(dt.UTC)
@@ -20,7 +20,7 @@ MAX_QUERIES = 30
 def history(patient, pt, coach, amount):
     """A plan with `amount` prescriptions, sessions, assessments and check-ins."""
     plan = patient.care_plans.first() or CarePlanFactory(patient=patient, lead_pt=pt, status="active",
-                                                         start_date=dt.date.today() - dt.timedelta(days=40))
+                                                         start_date=today() - dt.timedelta(days=40))
     GoalFactory(care_plan=plan)
     for exercise in Exercise.objects.filter(clinic__isnull=True)[:amount]:
         prescription = exercises.prescription_create(actor=pt, care_plan=plan, exercise=exercise,
@@ -34,7 +34,7 @@ def history(patient, pt, coach, amount):
         coaching.check_in_record(actor=coach, patient=patient, occurred_at=NOW - dt.timedelta(hours=amount),
                                  channel="phone", mood=3, confidence=5)
     goal = coaching.habit_goal_create(actor=coach, patient=patient, description="Walk", target_per_week=3)
-    coaching.habit_log(actor=coach, goal=goal, done_on=dt.date.today())
+    coaching.habit_log(actor=coach, goal=goal, done_on=today())
 
 
 def count(client, url):

@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from careplans.models import CarePlan, Visit
-from tests.factories import CarePlanFactory, GoalFactory, UserFactory
+from tests.factories import CarePlanFactory, GoalFactory, UserFactory, today
 from tests.test_permission_matrix import _row_counts
 from tests.web.test_page_matrix import A_DAY_AGO, plan_form
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def plan(patient, pt):
     plan = CarePlanFactory(patient=patient, lead_pt=pt, status="active",
-                           start_date=dt.date.today() - dt.timedelta(days=9))
+                           start_date=today() - dt.timedelta(days=9))
     GoalFactory(care_plan=plan)
     return plan
 
@@ -60,14 +60,14 @@ def test_a_stale_version_is_refused_and_nothing_is_written(client, pt, plan):
 def test_the_start_date_moves_on_a_draft_and_stays_on_an_active_plan(client, pt, plan):
     client.force_login(pt)
     started = plan.start_date
-    assert save(client, plan, start_date=dt.date.today()).status_code == 302
+    assert save(client, plan, start_date=today()).status_code == 302
     plan.refresh_from_db()
     assert plan.start_date == started  # the field is fixed (careplans.services refuses it too)
     CarePlan.objects.filter(pk=plan.pk).update(status="draft", activated_at=None)
     plan.refresh_from_db()
-    assert save(client, plan, start_date=dt.date.today()).status_code == 302
+    assert save(client, plan, start_date=today()).status_code == 302
     plan.refresh_from_db()
-    assert plan.start_date == dt.date.today()
+    assert plan.start_date == today()
 
 
 def test_another_pt_cannot_change_the_leads_plan(client, clinic, plan):
