@@ -4,6 +4,7 @@ from django.utils import timezone
 from accounts.roles import Cap, Role, can
 from careplans.models import CarePlan, Goal, StatusChange, Visit
 from careplans.selectors import open_plans_of
+from core.clock import refuse_future
 from core.errors import Conflict, Forbidden, InvalidInput, StaleVersion
 from patients.models import RedFlagStatus
 
@@ -132,8 +133,7 @@ def care_plan_discharge(*, actor, plan_id: int, note: str = "") -> CarePlan:
 
 
 def visit_record(*, actor, care_plan: CarePlan, occurred_at, mode, kind, notes="", movement_assessment="") -> Visit:
-    if occurred_at > timezone.now():
-        raise InvalidInput({"occurred_at": ["A visit cannot be recorded in the future."]})
+    refuse_future(occurred_at, field="occurred_at", message="A visit cannot be recorded in the future.")
     if care_plan.status == Status.DISCHARGED:
         raise Conflict("The plan is discharged; visits can no longer be added.")
     return Visit.objects.create(

@@ -4,17 +4,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from coaching.models import CheckIn, CoachingNote, HabitGoal, HabitLog, OutreachItem
-from core.clock import local_today
+from core.clock import local_today, refuse_future
 from core.errors import Conflict, InvalidInput
-
-CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 def check_in_record(*, actor, patient, occurred_at, channel, mood, confidence, barriers=(), notes="", agreed="",
                     next_check_in=None) -> CheckIn:
     """A coach logs a check-in (DESIGN.md, care journey step 6)."""
-    if occurred_at > timezone.now() + CLOCK_SKEW:
-        raise InvalidInput({"occurred_at": ["A check-in cannot be in the future."]})
+    refuse_future(occurred_at, field="occurred_at", message="A check-in cannot be in the future.")
     if next_check_in is not None and next_check_in < occurred_at.astimezone(dt.UTC).date() - dt.timedelta(days=1):
         raise InvalidInput({"next_check_in": ["The next check-in cannot be before this one."]})
     return CheckIn.objects.create(patient=patient, coach=actor, occurred_at=occurred_at, channel=channel, mood=mood,

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from careplans.models import CarePlan
-from core.clock import local_today
+from core.clock import local_today, refuse_future
 from core.errors import Conflict, InvalidInput, StaleVersion
 from exercises.models import (
     ChangeReason,
@@ -21,7 +21,6 @@ from exercises.models import (
 
 DOSAGE_FIELDS = Prescription.DOSAGE_FIELDS
 PRESCRIBABLE_STATUSES = (CarePlan.Status.DRAFT, CarePlan.Status.ACTIVE, CarePlan.Status.PAUSED)
-CLOCK_SKEW = dt.timedelta(minutes=5)  # a patient's phone may run a little ahead of our clock
 
 
 # --- Exercise library ---------------------------------------------------------------------------
@@ -176,7 +175,7 @@ def prescription_modify(*, actor, prescription_id: int, expected_version: int, r
     if "exercise" in changes and changes["exercise"].clinic_id not in (None, prescription.care_plan.patient.clinic_id):
         raise InvalidInput({"exercise": ["This exercise belongs to another clinic."]})
     changed = {name: value for name, value in changes.items()
-               if getattr(prescription, name if name != "exercise" else "exercise") != value}
+               if getattr(prescription, name) != value}
     if not changed:
         raise InvalidInput({"non_field_errors": ["Nothing would change."]})
     for name, value in changed.items():
@@ -206,12 +205,11 @@ def prescription_discontinue(*, actor, prescription_id: int, reason: str, note: 
 def _session_plan(patient, prescriptions, performed_at) -> CarePlan:
     if not prescriptions:
         raise InvalidInput({"prescriptions": ["Name at least one prescribed exercise that was done."]})
-    plans = {prescription.care_plan for prescription in prescriptions}
-    plan = plans.pop()
-    if plans or plan.patient_id != patient.pk:
+    plan_ids = {prescription.care_plan_id for prescription in prescriptions}  # ids: no query per exercise
+    plan = CarePlan.objects.get(pk=plan_ids.pop())
+    if plan_ids or plan.patient_id != patient.pk:
         raise InvalidInput({"prescriptions": ["The exercises must belong to this patient's care plan."]})
-    if performed_at > timezone.now() + CLOCK_SKEW:
-        raise InvalidInput({"performed_at": ["A session cannot be in the future."]})
+    refuse_future(performed_at, field="performed_at", message="A session cannot be in the future.")
     if performed_at < _local_midnight(plan.start_date, patient.timezone):
         raise InvalidInput({"performed_at": ["The session is before the care plan started."]})
     return plan

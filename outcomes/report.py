@@ -14,11 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from scipy import stats
 
 from patients.clinical import ACUTE_BEFORE_DAYS, SUBACUTE_BEFORE_DAYS
-
-REPORT_METHOD = "clinical-reference §5, v1"
 
 # clinical-reference §5 (windows, in days from the plan start S, local dates)
 BASELINE_WINDOW = (-14, 7)
@@ -253,6 +250,8 @@ def _figures(row: tuple, domain: str) -> dict:
      sd_pct, n_mcid, n_30, n_50, n_remission_base, n_remitted) = row
     ci = None
     if n_completers >= 2:
+        from scipy import stats  # here, not at import: loading scipy costs every process a second
+
         half = stats.t.ppf(0.975, n_completers - 1) * float(sd_pct) / math.sqrt(n_completers)
         ci = [float(mean_pct) - half, float(mean_pct) + half]
     figures = {

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from careplans.selectors import open_plans_of
+from core.clock import refuse_future
 from core.errors import Conflict, InvalidInput
 from core.version import code_version
 from outcomes import report
@@ -13,13 +14,11 @@ from outcomes.models import Assessment, OutcomeReport
 from patients.models import Alert
 from patients.services import alert_open
 
-CLOCK_SKEW = dt.timedelta(minutes=5)
 STALE_RUN = dt.timedelta(minutes=30)  # a "running" report older than this lost its worker
 
 
 def _validated(instrument: str, answers, collected_at) -> tuple:
-    if collected_at > timezone.now() + CLOCK_SKEW:
-        raise InvalidInput({"collected_at": ["An assessment cannot be collected in the future."]})
+    refuse_future(collected_at, field="collected_at", message="An assessment cannot be collected in the future.")
     return score_and_band(instrument, answers)
 
 
@@ -54,15 +53,14 @@ def assessment_record(*, actor, patient, instrument, answers, collected_at, sour
 
 
 @transaction.atomic
-def assessment_supersede(*, actor, assessment_id: int, reason: str, answers, collected_at, source,
-                         instrument=None) -> Assessment:
+def assessment_supersede(*, actor, assessment_id: int, reason: str, answers, collected_at, source) -> Assessment:
     """Correct an assessment: a new row supersedes the old one; nothing is edited or deleted."""
     old = Assessment.objects.select_for_update(no_key=True).select_related("patient").get(pk=assessment_id)
     if old.superseded_at is not None:
         raise Conflict("This assessment was already corrected; correct the newer one.")
     if not reason.strip():
         raise InvalidInput({"reason": ["Say why the assessment is corrected."]})
-    new = _create(actor=actor, patient=old.patient, instrument=instrument or old.instrument, answers=answers,
+    new = _create(actor=actor, patient=old.patient, instrument=old.instrument, answers=answers,
                   collected_at=collected_at, source=source, supersedes=old, supersede_reason=reason)
     old.superseded_at = timezone.now()
     old.save(update_fields=["superseded_at"])
