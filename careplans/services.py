@@ -35,7 +35,13 @@ def _validate_lead(lead_pt, patient) -> None:
         raise InvalidInput({"lead_pt": ["The lead must be an active PT of the patient's clinic."]})
 
 
+GOAL_FIELDS = ("category", "description", "target")
+
+
 def _replace_goals(plan: CarePlan, goals: list[dict]) -> None:
+    """The plan's goals become `goals`; the same goals again change nothing (ids, audit trail)."""
+    if list(plan.goals.values_list(*GOAL_FIELDS)) == [tuple(goal[name] for name in GOAL_FIELDS) for goal in goals]:
+        return
     plan.goals.all().delete()
     Goal.objects.bulk_create(Goal(care_plan=plan, **goal) for goal in goals)
 

@@ -1,5 +1,4 @@
 import django_filters
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -10,6 +9,7 @@ from coaching import services
 from coaching.models import Barrier, CheckIn, CoachingNote, HabitGoal, OutreachItem, ReminderDelivery
 from coaching.selectors import (
     check_ins_visible_to,
+    coach_queue,
     coaching_notes_visible_to,
     habit_goals_visible_to,
     habit_progress,
@@ -126,7 +126,7 @@ class HabitGoalSerializer(serializers.ModelSerializer):
         model = HabitGoal
         fields = ["id", "patient", "description", "target_per_week", "start_date", "status", "weekly_progress",
                   "created_by", "created_at", "updated_at"]
-        read_only_fields = ["id", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["id", "status", "created_by", "created_at", "updated_at"]  # status: HabitGoalUpdate
 
     @extend_schema_field(HabitWeekSerializer(many=True))
     def get_weekly_progress(self, goal):
@@ -166,9 +166,7 @@ class HabitGoalViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Retrieve
         return Response(HabitGoalSerializer(self.get_queryset().get(pk=goal_id)).data, status=status_code)
 
     def create(self, request):
-        data = self.validated(HabitGoalSerializer)
-        data.pop("status", None)
-        goal = services.habit_goal_create(actor=request.user, **data)
+        goal = services.habit_goal_create(actor=request.user, **self.validated(HabitGoalSerializer))
         return self._respond(goal.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=HabitGoalUpdateSerializer, responses=HabitGoalSerializer)
@@ -240,7 +238,7 @@ class OutreachViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveM
         items = outreach_visible_to(user).select_related("patient").order_by("-resolved_at", "opened_at", "id")
         coach_list = self.action == "list" and getattr(user, "role", None) == Role.COACH
         if coach_list and self.request.query_params.get("scope") != "clinic":
-            items = items.filter(Q(patient__coach=user) | Q(coach=user))
+            items = coach_queue(user, items)
         return items
 
     @extend_schema(request=ResolveSerializer, responses=OutreachSerializer)

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from coaching.models import CheckIn, CoachingNote, HabitGoal, OutreachItem, ReminderDelivery
 from core.clock import local_today
@@ -21,6 +21,12 @@ def habit_goals_visible_to(user) -> QuerySet[HabitGoal]:
 
 def outreach_visible_to(user) -> QuerySet[OutreachItem]:
     return OutreachItem.objects.filter(patient__in=patients_visible_to(user))
+
+
+def coach_queue(user, items=None) -> QuerySet[OutreachItem]:
+    """A coach's own outreach queue: items for their patients or assigned to them."""
+    items = outreach_visible_to(user) if items is None else items
+    return items.filter(Q(patient__coach=user) | Q(coach=user))
 
 
 def reminders_visible_to(user) -> QuerySet[ReminderDelivery]:

@@ -31,7 +31,7 @@ def habit_goal_create(*, actor, patient, description, target_per_week, start_dat
 def habit_goal_update(*, goal: HabitGoal, **changes) -> HabitGoal:
     for name, value in changes.items():
         setattr(goal, name, value)
-    goal.save()
+    goal.save(update_fields=[*changes, "updated_at"])
     return goal
 
 

@@ -12,7 +12,7 @@ def sweep_reminders() -> dict:
             "outreach_opened": opened, "outreach_cleared": cleared}
 
 
-@shared_task(acks_late=True)
+@shared_task  # acknowledged late, like every task (CELERY_TASK_ACKS_LATE)
 def send_reminders(delivery_ids: list[int]) -> int:
     """Send a batch of reminders; each one is claimed on its own, so a redelivered batch (a worker
     was killed) sends nothing twice. Returns how many were sent."""

@@ -1,13 +1,12 @@
 """The coach's workspace: caseload and outreach queue; check-ins, notes and habit goals."""
 
-from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Cap
 from coaching import services
-from coaching.selectors import habit_goals_visible_to, outreach_visible_to
+from coaching.selectors import coach_queue, habit_goals_visible_to, outreach_visible_to
 from core.audit import record_reads
 from patients.api import patient_list
 from web import forms
@@ -21,8 +20,8 @@ def coach_home(request):
     """My patients (where I am the coach) and my outreach queue, open items oldest first."""
     user = request.user
     caseload = list(patient_list(user).filter(coach=user).order_by("adherence", "last_name")[:200])
-    queue = list(outreach_visible_to(user).filter(Q(patient__coach=user) | Q(coach=user), resolved_at__isnull=True)
-                 .select_related("patient").order_by("opened_at", "id"))
+    queue = list(coach_queue(user).filter(resolved_at__isnull=True).select_related("patient")
+                 .order_by("opened_at", "id"))
     record_reads(user=user, rows=[("patients_patient", p.pk, p.pk, p.clinic_id) for p in caseload])
     return render(request, "web/coach.html", {"caseload": caseload, "queue": queue, "note_form": forms.NoteForm()})
 

@@ -16,7 +16,6 @@ from careplans import services as plan_services
 from careplans.models import CarePlan
 from careplans.schedule import plan_week
 from careplans.selectors import care_plan_list, coverage_summary
-from coaching.models import CheckIn
 from coaching.selectors import habit_progress
 from core.audit import record_reads
 from core.clock import local_today
@@ -26,15 +25,15 @@ from exercises.models import Prescription, PrescriptionVersion
 from exercises.selectors import (
     exercises_visible_to,
     plan_adherence_sql,
+    prescriptions_visible_to,
     templates_visible_to,
     weekly_adherence,
 )
 from outcomes import services as outcome_services
-from outcomes.instruments import Code
 from outcomes.selectors import reassessments
 from patients import clinical
 from patients import services as patient_services
-from patients.api import patient_list
+from patients.api import PatientFilter, patient_list
 from patients.models import RedFlagStatus, Symptom
 from web import charts, forms
 from web.access import requires, scoped
@@ -47,15 +46,12 @@ PAGE_SIZE = 25
 def patient_index(request):
     """Patients with what needs attention: red flags, open alerts, adherence, plan week, and the
     next reassessment due. Search by name or email; filter; sort by adherence."""
-    patients = patient_list(request.user)
     query = request.GET.get("q", "").replace("\x00", "")[:100]
-    for term in query.split()[:5]:
-        patients = patients.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term)
-                                   | Q(email__icontains=term))
-    if request.GET.get("flags") == "1":
-        patients = patients.filter(red_flag_status=RedFlagStatus.POSITIVE)
-    if request.GET.get("alerts") == "1":
-        patients = patients.filter(open_alert_count__gt=0)
+    patients = PatientFilter({  # the API's search and filters, under the page's names
+        "search": query,
+        "red_flag_status": RedFlagStatus.POSITIVE if request.GET.get("flags") == "1" else "",
+        "has_open_alerts": "true" if request.GET.get("alerts") == "1" else "",
+    }, queryset=patient_list(request.user)).qs
     if request.GET.get("mine") == "1":
         patients = patients.filter(Q(primary_pt=request.user) | Q(coach=request.user))
     order = {"adherence": [F("adherence").asc(nulls_last=True), "last_name"],
@@ -142,6 +138,7 @@ def _patient_page(request, patient_id, *, refused=None):
     return render(request, "web/patient_detail.html", {
         "patient": patient,
         "age": clinical.age(patient.date_of_birth, today),
+        "age_risk_factor": clinical.age_is_risk_factor(clinical.age(patient.date_of_birth, today)),
         "episode_type": clinical.episode_type(patient.pain_onset_date, patient.active_care_plan_start or today),
         "red_flag_categories": clinical.red_flag_categories(patient.red_flags),
         "symptoms": [Symptom(code).label for code in patient.symptoms],
@@ -177,8 +174,6 @@ def _patient_page(request, patient_id, *, refused=None):
                   "measure": forms.MeasureForm(initial={"collected_at": _now_local()}),
                   "visit": forms.VisitForm(initial={"occurred_at": _now_local()}), "goal": forms.HabitGoalForm(),
                   "reasons": forms.MODIFY_REASONS, "habit_statuses": forms.HABIT_STATUSES} | (refused or {}),
-        "instruments": Code,
-        "check_in_channels": CheckIn.Channel,
     }, status=400 if refused else 200)
 
 
@@ -306,7 +301,7 @@ def edit_plan(request, plan_id):
         try:
             plan_services.care_plan_update(actor=request.user, plan_id=plan.pk,
                                            expected_version=form.cleaned_data["version"],
-                                           goals=forms.goals_of(goals) if goals.has_changed() else None,
+                                           goals=forms.goals_of(goals),
                                            **form.changes())
         except DomainError as error:
             add_errors(form, error.detail)
@@ -366,8 +361,6 @@ def apply_template(request, plan_id):
 
 
 def _prescription(request, prescription_id):
-    from exercises.selectors import prescriptions_visible_to
-
     return scoped(prescriptions_visible_to(request.user).select_related("care_plan", "exercise"), pk=prescription_id)
 
 
