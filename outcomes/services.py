@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -14,7 +15,10 @@ from outcomes.models import Assessment, OutcomeReport
 from patients.models import Alert
 from patients.services import alert_open
 
-STALE_RUN = dt.timedelta(minutes=30)  # a "running" report older than this lost its worker
+# A run can last no longer than Celery's hard time limit: a "running" report older than that
+# lost its worker (killed, or stopped by the limit). A "pending" one this old lost its dispatch.
+STALE_RUN = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+LOST_DISPATCH = dt.timedelta(minutes=10)
 
 
 def _validated(instrument: str, answers, collected_at) -> tuple:
@@ -112,6 +116,23 @@ def report_compute(report_id: int) -> None:
         raise
     running.update(status=OutcomeReport.Status.DONE, progress=100, results=results, finished_at=timezone.now(),
                    code_version=code_version())
+
+
+def reports_settle_stale(*, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Beat, every 10 minutes: send again the reports whose dispatch was lost (still pending), and
+    close those whose run died (still running past the time limit) as failed, so that nobody
+    watches a progress bar forever. Returns (sent again, failed)."""
+    from outcomes.tasks import compute_outcome_report
+
+    now = now or timezone.now()
+    lost = list(OutcomeReport.objects.filter(status=OutcomeReport.Status.PENDING,
+                                             requested_at__lt=now - LOST_DISPATCH).values_list("pk", flat=True))
+    for report_id in lost:
+        compute_outcome_report.delay(report_id)
+    died = OutcomeReport.objects.filter(status=OutcomeReport.Status.RUNNING, started_at__lt=now - STALE_RUN).update(
+        status=OutcomeReport.Status.FAILED, finished_at=now,
+        error="The computation stopped (its worker was lost or it ran out of time). Request the report again.")
+    return len(lost), died
 
 
 def monthly_reports_create(*, today: dt.date | None = None) -> list[OutcomeReport]:

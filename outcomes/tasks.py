@@ -10,6 +10,12 @@ def compute_outcome_report(report_id: int) -> None:
 
 
 @shared_task
+def settle_stale_reports() -> tuple[int, int]:
+    """Celery beat, every 10 minutes (services.reports_settle_stale)."""
+    return services.reports_settle_stale()
+
+
+@shared_task
 def refresh_monthly_reports() -> int:
     """Celery beat, monthly: a fresh report snapshot per clinic."""
     return len(services.monthly_reports_create())

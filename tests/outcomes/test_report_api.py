@@ -104,3 +104,33 @@ def test_monthly_reports_are_scheduled_and_made_per_clinic(clinic, other_clinic,
     reports = OutcomeReport.objects.order_by("clinic_id")
     assert [r.clinic_id for r in reports] == sorted([clinic.pk, other_clinic.pk])
     assert all(r.status == "done" and r.requested_by is None for r in reports)
+
+
+@pytest.mark.django_db
+def test_stale_reports_are_sent_again_or_closed_so_no_progress_bar_waits_forever(clinic, manager):
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_celery_beat.models import PeriodicTask
+
+    from outcomes import services
+    from outcomes.tasks import settle_stale_reports
+
+    assert PeriodicTask.objects.get(task="outcomes.tasks.settle_stale_reports").interval.every == 600
+
+    def requested(**fields):
+        report = OutcomeReport.objects.create(clinic=clinic, start_from=dt.date(2026, 1, 1),
+                                              start_to=dt.date(2026, 3, 1), as_of=dt.date(2026, 9, 1),
+                                              requested_by=manager, code_version="test")
+        OutcomeReport.objects.filter(pk=report.pk).update(**fields)
+        return report
+
+    now = timezone.now()
+    lost = requested(requested_at=now - services.LOST_DISPATCH - dt.timedelta(minutes=1))
+    fresh = requested()
+    died = requested(status="running", progress=40, started_at=now - services.STALE_RUN - dt.timedelta(minutes=1))
+    working = requested(status="running", progress=40, started_at=now - dt.timedelta(minutes=1))
+    assert settle_stale_reports() == (1, 1)
+    states = {r.pk: (r.status, r.error != "") for r in OutcomeReport.objects.all()}
+    assert states == {lost.pk: ("done", False), fresh.pk: ("pending", False), died.pk: ("failed", True),
+                      working.pk: ("running", False)}
