@@ -106,7 +106,7 @@ class ClinicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     action_permissions = {
         "list": Cap.READ_CLINIC,
         "retrieve": Cap.READ_CLINIC,
-        "create": Cap.MANAGE_CLINIC,
+        "create": Cap.CREATE_CLINIC,
         "partial_update": Cap.MANAGE_CLINIC,
     }
 
@@ -114,10 +114,7 @@ class ClinicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         return clinics_visible_to(user)
 
     def create(self, request):
-        if not request.user.is_superuser:
-            return Response({"detail": "Only an admin can create a clinic."}, status=status.HTTP_403_FORBIDDEN)
-        data = self.validated(ClinicSerializer)
-        clinic = services.clinic_create(name=data["name"], timezone=data["timezone"])
+        clinic = services.clinic_create(**self.validated(ClinicSerializer))
         return Response(ClinicSerializer(clinic).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
 
 class Cap(StrEnum):
     READ_CLINIC = "read_clinic"  # clinic settings, staff list
+    CREATE_CLINIC = "create_clinic"  # no role: admins only (superusers pass every check)
     MANAGE_CLINIC = "manage_clinic"  # reminder policy, care-team restriction
     MANAGE_STAFF = "manage_staff"
     READ_CLINICAL = "read_clinical"  # patients, plans, prescriptions, measures, coaching

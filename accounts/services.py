@@ -15,8 +15,9 @@ class LoginLocked(DomainError):
     default_detail = "Too many failed log-in attempts. Try again later."
 
 
-def clinic_create(*, name: str, timezone: str) -> Clinic:
-    return Clinic.objects.create(name=name, timezone=timezone)
+def clinic_create(*, name: str, timezone: str, **settings) -> Clinic:
+    """A new clinic with its reminder settings (defaults for those not given)."""
+    return Clinic.objects.create(name=name, timezone=timezone, **settings)
 
 
 def clinic_update(*, clinic: Clinic, **fields) -> Clinic:

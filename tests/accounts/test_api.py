@@ -83,3 +83,12 @@ def test_admin_creates_clinics(client_for, admin_user):
                                            format="json")
     assert response.status_code == 201
     assert response.json()["reminder_after_days"] == 2
+
+
+def test_a_new_clinic_keeps_the_settings_it_was_given_and_only_admins_create(client_for, admin_user, manager):
+    body = {"name": "Harbour", "timezone": "Europe/Dublin", "reminder_after_days": 4, "quiet_hours_start": "22:30",
+            "restrict_to_care_team": True}
+    response = client_for(admin_user).post("/api/v1/clinics/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert {name: response.json()[name] for name in body} == body
+    assert client_for(manager).post("/api/v1/clinics/", {**body, "name": "Mine"}, format="json").status_code == 403
