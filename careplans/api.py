@@ -11,7 +11,7 @@ from careplans import services
 from careplans.models import CarePlan, Equipment, Goal, GoalCategory, Modality, Visit
 from careplans.schedule import plan_week, reassessment_schedule
 from careplans.selectors import care_plan_list, care_plans_visible_to, coverage_summary, visits_visible_to
-from core.api.concurrency import etag, expected_version
+from core.api.concurrency import VersionedMixin, expected_version
 from core.api.fields import ScopedPrimaryKeyRelatedField
 from core.api.filters import IdFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
@@ -153,7 +153,8 @@ class PrescriptionVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CarePlanViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class CarePlanViewSet(VersionedMixin, AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      ScopedViewSet):
     """Care plans (episodes of care). Their lead PT edits them (If-Match) and moves them through
     draft → active ⇄ paused → discharged."""
 
@@ -176,19 +177,11 @@ class CarePlanViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveM
     def selector(self, user):
         return care_plan_list(user).annotate(adherence=plan_adherence_sql(F("pk")))
 
-    def _respond(self, plan_id, status_code=status.HTTP_200_OK):
-        plan = self.get_queryset().get(pk=plan_id)
-        return Response(CarePlanSerializer(plan).data, status=status_code, headers={"ETag": etag(plan.version)})
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag(response.data["version"])
-        return response
 
     @extend_schema(request=CarePlanCreateSerializer, responses={201: CarePlanSerializer})
     def create(self, request):
         plan = services.care_plan_create(actor=request.user, **self.validated(CarePlanCreateSerializer))
-        return self._respond(plan.pk, status.HTTP_201_CREATED)
+        return self.respond(plan.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=CarePlanUpdateSerializer, responses=CarePlanSerializer)
     def partial_update(self, request, pk=None):
@@ -196,12 +189,12 @@ class CarePlanViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveM
         version = expected_version(request)
         data = self.validated(CarePlanUpdateSerializer)
         services.care_plan_update(actor=request.user, plan_id=plan.pk, expected_version=version, **data)
-        return self._respond(plan.pk)
+        return self.respond(plan.pk)
 
     def _transition(self, service):
         plan = self.get_object()
         service(actor=self.request.user, plan_id=plan.pk, **self.validated(NoteSerializer))
-        return self._respond(plan.pk)
+        return self.respond(plan.pk)
 
     @extend_schema(request=NoteSerializer, responses=CarePlanSerializer)
     @action(detail=True, methods=["post"])

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from accounts.roles import Cap, recorded_source
 from careplans.selectors import care_plans_visible_to
-from core.api.concurrency import etag, expected_version
+from core.api.concurrency import VersionedMixin, expected_version
 from core.api.fields import ScopedPrimaryKeyRelatedField
 from core.api.filters import IdFilter, IncludeSupersededFilter, SearchFilter
 from core.api.pagination import NewestFirstCursorPagination
@@ -186,7 +186,8 @@ class PrescriptionFilter(django_filters.FilterSet):
         fields = ["care_plan", "patient", "status"]
 
 
-class PrescriptionViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class PrescriptionViewSet(VersionedMixin, AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          ScopedViewSet):
     """Prescribed exercises. PTs prescribe and change them (If-Match, with a reason); every change
     is kept in `history/`."""
 
@@ -207,21 +208,12 @@ class PrescriptionViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Retri
     def selector(self, user):
         return prescriptions_visible_to(user).select_related("care_plan__patient")
 
-    def _respond(self, prescription_id, status_code=status.HTTP_200_OK):
-        prescription = self.get_queryset().get(pk=prescription_id)
-        return Response(PrescriptionSerializer(prescription).data, status=status_code,
-                        headers={"ETag": etag(prescription.version)})
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag(response.data["version"])
-        return response
 
     @extend_schema(request=PrescriptionCreateSerializer, responses={201: PrescriptionSerializer})
     def create(self, request):
         prescription = services.prescription_create(actor=request.user,
                                                     **self.validated(PrescriptionCreateSerializer))
-        return self._respond(prescription.pk, status.HTTP_201_CREATED)
+        return self.respond(prescription.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=PrescriptionModifySerializer, responses=PrescriptionSerializer)
     def partial_update(self, request, pk=None):
@@ -230,7 +222,7 @@ class PrescriptionViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Retri
         data = self.validated(PrescriptionModifySerializer)
         services.prescription_modify(actor=request.user, prescription_id=prescription.pk, expected_version=version,
                                      **data)
-        return self._respond(prescription.pk)
+        return self.respond(prescription.pk)
 
     @extend_schema(request=DiscontinueSerializer, responses=PrescriptionSerializer)
     @action(detail=True, methods=["post"])
@@ -239,7 +231,7 @@ class PrescriptionViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Retri
         version = expected_version(request) if "If-Match" in request.headers else None
         services.prescription_discontinue(actor=request.user, prescription_id=prescription.pk,
                                           expected_version=version, **self.validated(DiscontinueSerializer))
-        return self._respond(prescription.pk)
+        return self.respond(prescription.pk)
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)

@@ -2,6 +2,8 @@
 
 import re
 
+from rest_framework.response import Response
+
 from core.errors import StaleVersion, VersionRequired
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
@@ -20,3 +22,17 @@ def expected_version(request) -> int:
     if not match:
         raise StaleVersion()
     return int(match.group(1))
+
+
+class VersionedMixin:
+    """Answers about a versioned row (care plans, prescriptions) carry its version as the ETag the
+    client sends back in If-Match."""
+
+    def respond(self, pk, status_code=200):
+        row = self.get_queryset().get(pk=pk)
+        return Response(self.get_serializer(row).data, status=status_code, headers={"ETag": etag(row.version)})
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag(response.data["version"])
+        return response
