@@ -3,9 +3,7 @@ from django.contrib import admin
 from core.models import AuditEvent
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For rows that change only through the services (which keep their history) or never."""
-
+class _NoWrites:
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -16,19 +14,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(_NoWrites, admin.ModelAdmin):
+    """For rows that change only through the services (which keep their history) or never."""
+
+
+class ReadOnlyInline(_NoWrites, admin.TabularInline):
     """The same, for rows shown inside their parent's page."""
 
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEvent)

@@ -25,3 +25,13 @@ def test_admin_pages_render(client, admin_user, model):
 def test_staff_cannot_open_the_admin(client, pt):
     client.force_login(pt)
     assert client.get("/admin/").status_code == 302
+
+
+def test_clinical_rows_cannot_be_changed_in_the_admin(client, admin_user, patient):
+    """Red flags added here would open no alert and block nothing (patients.services does that)."""
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:patients_patient_change", args=[patient.pk]),
+                           {"red_flags": "saddle_anaesthesia", "first_name": "Changed"})
+    patient.refresh_from_db()
+    assert response.status_code == 403 and patient.red_flags == [] and patient.first_name != "Changed"
+    assert client.get(reverse("admin:careplans_careplan_add")).status_code == 403
