@@ -1,7 +1,20 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 
 from accounts.models import Clinic, User
+from accounts.sessions import sign_out_everywhere_else
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """An admin setting a password (or turning password log-in off) ends the user's tokens and
+    sessions too; Django's view then keeps the admin's own session when it is their password."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            sign_out_everywhere_else(user)
+        return user
 
 
 @admin.register(Clinic)
@@ -24,3 +37,4 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "clinic", "password1", "password2"]})]
     filter_horizontal: list = []
+    change_password_form = PasswordChangeForm

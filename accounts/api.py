@@ -5,10 +5,10 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services, two_factor
+from accounts.lockout import LoginThrottle
 from accounts.models import Clinic, User
 from accounts.roles import Cap, Role
 from accounts.selectors import audit_events_visible_to, clinics_visible_to, staff_visible_to
@@ -44,7 +44,7 @@ class TokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LoginThrottle]
     throttle_scope = "login"
 
     @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer})

@@ -5,6 +5,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 from accounts.roles import Role
 from core.audit import audit_triggers
@@ -67,6 +68,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
+    session_epoch = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Raised to sign the user out of every other session (accounts.sessions).")
 
     objects = UserManager()
 
@@ -93,6 +96,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Django's session check (an HMAC of the password hash) plus the epoch, so raising the epoch
+        ends every session without a password change. Django's public get_session_auth_hash and its
+        fallbacks both come here. Epoch 0 keeps Django's value: sessions opened before the epoch
+        existed stay valid."""
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac("accounts.User.session_auth_hash", f"{self.password}:{self.session_epoch}",
+                           secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def is_staff(self) -> bool:

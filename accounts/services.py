@@ -5,6 +5,8 @@ from knox.models import AuthToken
 
 from accounts import two_factor
 from accounts.models import Clinic, User
+from accounts.sessions import sign_out_everywhere_else
+from core.audit import record_change
 from core.errors import DomainError, InvalidInput
 
 WRONG_CREDENTIALS = "Unable to log in with the email and password given."
@@ -32,21 +34,37 @@ def staff_create(*, email: str, password: str, role: str, clinic: Clinic, first_
     if User.objects.filter(email__iexact=email).exists():
         raise InvalidInput({"email": ["A user with this email already exists."]})
     user = User(email=email, first_name=first_name, last_name=last_name, role=role, clinic=clinic)
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as error:
-        raise InvalidInput({"password": list(error.messages)}) from error
-    user.set_password(password)
+    user.set_password(_validated_password(password, user))
     user.save()
     return user
 
 
+def _validated_password(password: str, user: User) -> str:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput({"password": list(error.messages)}) from error
+    return password
+
+
 @transaction.atomic
 def staff_deactivate(*, user: User) -> User:
-    """Deactivated staff cannot log in, and every API token they held stops working at once."""
+    """Deactivated staff cannot log in, and every session and API token they held ends at once."""
     user.is_active = False
     user.save(update_fields=["is_active"])
-    AuthToken.objects.filter(user=user).delete()
+    sign_out_everywhere_else(user)
+    return user
+
+
+@transaction.atomic
+def password_set(*, user: User, password: str, actor: User | None = None, request=None, how: str = "changed") -> User:
+    """Every path that sets a password (change, reset by e-mail, the admin) comes here: the user's API
+    tokens and every other session end; `request`'s session, the user's own, stays signed in."""
+    user.set_password(_validated_password(password, user))
+    user.save(update_fields=["password"])
+    sign_out_everywhere_else(user, request=request)
+    record_change(actor=actor or user, table="accounts_user", object_id=user.pk, clinic_id=user.clinic_id,
+                  changes={"password": [None, how]})
     return user
 
 

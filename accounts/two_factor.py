@@ -12,8 +12,8 @@ import qrcode.image.svg
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from knox.models import AuthToken
 
+from accounts.sessions import sign_out_everywhere_else
 from core.audit import record_change
 from core.errors import Conflict, Forbidden, InvalidInput
 
@@ -64,8 +64,9 @@ def setup_start(user) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
-def setup_confirm(user, code: str) -> None:
-    """Turn it on. The user's API tokens stop working: whoever held one signs in again, with a code."""
+def setup_confirm(user, code: str, *, request=None) -> None:
+    """Turn it on. Every other session and every API token of the user ends: whoever held one signs
+    in again, with a code. `request`'s session (the user's own) stays signed in."""
     pending = TOTPDevice.objects.filter(user=user, confirmed=False)
     if not pending.exists():
         raise InvalidInput({"code": ["Start the set-up first."]})
@@ -75,7 +76,7 @@ def setup_confirm(user, code: str) -> None:
         if is_enabled(user):
             raise Conflict("Two-factor authentication is already on.")
         pending.update(confirmed=True)
-        AuthToken.objects.filter(user=user).delete()
+        sign_out_everywhere_else(user, request=request)
         _record(user, actor=user, now=True)
 
 

@@ -165,12 +165,17 @@ def _deliver(delivery: ReminderDelivery) -> None:
                                        idempotency_key=str(delivery.idempotency_key))
 
 
+REMINDER_SUBJECT = "Your exercises for today"
+REMINDER_OPT_OUT = "Replies are not read: to stop these reminders, tell your care team at the clinic."
+
+
 def reminder_message(patient) -> tuple[str, str]:
-    """Short and kind, with no clinical detail (anyone may read a phone's lock screen)."""
-    clinic = patient.clinic.name
-    return (f"A friendly nudge from {clinic}",
-            f"Hi {patient.first_name}, a friendly nudge from {clinic}: your home exercises are ready "
-            f"whenever you are today. Even a short session helps. Reply STOP to stop these reminders.")
+    """Short and kind. Anyone may read a phone's lock screen or a shared inbox, so it names neither
+    the clinic nor the condition; and since nothing reads replies, the way out is the care team, not
+    "Reply STOP"."""
+    return (REMINDER_SUBJECT,
+            f"Hi {patient.first_name}, your home exercises are ready whenever you are today. "
+            f"Even a short session helps. {REMINDER_OPT_OUT}")
 
 
 def _after_failure(delivery: ReminderDelivery, error: Exception, now: dt.datetime) -> str:

@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from careplans.models import CarePlan
+from careplans.services import may_lead
 from core.clock import local_today, refuse_future
-from core.errors import Conflict, InvalidInput, StaleVersion
+from core.errors import Conflict, Forbidden, InvalidInput, StaleVersion
 from exercises.models import (
     ChangeReason,
     Exercise,
@@ -119,6 +120,14 @@ def _local_midnight(day: dt.date, tz_name: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(tz_name))
 
 
+def _require_prescriber(actor, plan: CarePlan) -> None:
+    """Who may prescribe, modify or discontinue: the programme is part of the plan, so it follows the
+    plan's rule (careplans.services.may_lead): the lead PT, or any PT of the clinic once the lead is
+    deactivated. A colleague who takes over a patient becomes the lead first (plan edit)."""
+    if not may_lead(actor, plan):
+        raise Forbidden("Only the plan's lead PT can change its exercises.")
+
+
 def _check_plan_open_for_prescribing(plan: CarePlan) -> None:
     if plan.status not in PRESCRIBABLE_STATUSES:
         raise Conflict(f"Prescriptions can only change on a draft, active or paused plan; this one is {plan.status}.")
@@ -136,6 +145,7 @@ def _record_version(prescription: Prescription, *, actor, reason, note, valid_fr
 def prescription_create(*, actor, care_plan: CarePlan, exercise: Exercise, start_date=None, **dosage) -> Prescription:
     """Prescribe an exercise (DESIGN.md, care journey step 4). It takes effect from the start of
     `start_date` in the patient's time zone: by default the later of today and the plan's start."""
+    _require_prescriber(actor, care_plan)
     _check_plan_open_for_prescribing(care_plan)
     patient = care_plan.patient
     if exercise.clinic_id not in (None, patient.clinic_id):
@@ -150,9 +160,10 @@ def prescription_create(*, actor, care_plan: CarePlan, exercise: Exercise, start
     return prescription
 
 
-def _locked_prescription(prescription_id: int, expected_version: int | None) -> Prescription:
+def _locked_prescription(actor, prescription_id: int, expected_version: int | None) -> Prescription:
     prescription = (Prescription.objects.select_for_update(no_key=True)
                     .select_related("care_plan__patient").get(pk=prescription_id))
+    _require_prescriber(actor, prescription.care_plan)
     if expected_version is not None and prescription.version != expected_version:
         raise StaleVersion()
     if prescription.status != Prescription.Status.ACTIVE:
@@ -171,7 +182,7 @@ def _next_valid_from(prescription: Prescription) -> dt.datetime:
 def prescription_modify(*, actor, prescription_id: int, expected_version: int, reason: str, note: str = "",
                         **changes) -> Prescription:
     """Progress, regress or change the dosage: a new version with its reason (append-only)."""
-    prescription = _locked_prescription(prescription_id, expected_version)
+    prescription = _locked_prescription(actor, prescription_id, expected_version)
     if "exercise" in changes and changes["exercise"].clinic_id not in (None, prescription.care_plan.patient.clinic_id):
         raise InvalidInput({"exercise": ["This exercise belongs to another clinic."]})
     changed = {name: value for name, value in changes.items()
@@ -191,7 +202,7 @@ def prescription_modify(*, actor, prescription_id: int, expected_version: int, r
 @transaction.atomic
 def prescription_discontinue(*, actor, prescription_id: int, reason: str, note: str = "",
                              expected_version: int | None = None) -> Prescription:
-    prescription = _locked_prescription(prescription_id, expected_version)
+    prescription = _locked_prescription(actor, prescription_id, expected_version)
     prescription.status = Prescription.Status.DISCONTINUED
     prescription.version += 1
     prescription.save()

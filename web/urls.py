@@ -14,6 +14,12 @@ urlpatterns = [
     path("password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", login_required(TemplateView.as_view(template_name="web/password_done.html")),
          name="password_done"),
+    path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(template_name="web/password_reset_done.html"),
+         name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", auth.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="web/password_reset_complete.html"), name="password_reset_complete"),
     path("two-factor/", auth.two_factor_page, name="two_factor"),
     path("two-factor/setup/", auth.two_factor_setup, name="two_factor_setup"),
     path("two-factor/confirm/", auth.two_factor_confirm, name="two_factor_confirm"),

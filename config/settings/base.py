@@ -264,3 +264,13 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+
+# --- Authentication hardening (accounts.lockout, accounts.sessions, password reset) ---
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the header is ignored
+# and the socket's address counts, so a forged header can neither lift the log-in throttle nor lock
+# a colleague out. Set it only when every request passes through that many proxies.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT  # any other DRF throttle reads the header the same way
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_MINUTES", default=60) * 60  # the e-mailed link's life
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")  # requests per address and per e-mail

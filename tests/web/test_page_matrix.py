@@ -117,7 +117,9 @@ PAGES = {
     ("two_factor_disable", "post"): Page(STAFF | {"integration"}, body=lambda side: {"code": "123456",
                                                                                     "password": "guess"}, ok=400),
 }
-PUBLIC = {("login", "get"), ("logout", "post")}
+PUBLIC = {("login", "get"), ("logout", "post"),  # the password reset pages: tests/web/test_password_reset.py
+          ("password_reset", "post"), ("password_reset_done", "get"), ("password_reset_confirm", "post"),
+          ("password_reset_complete", "get")}
 
 
 def test_every_page_has_an_expectation():

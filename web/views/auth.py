@@ -1,15 +1,19 @@
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import services as account_services
 from accounts import two_factor
+from accounts.lockout import password_reset_allowed
 from core.errors import DomainError, InvalidInput
 from web.views.common import act, add_errors
 
@@ -53,8 +57,52 @@ def admin_login(request):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's page; the new password is saved by the service, which also ends the user's tokens
+    and other sessions (this one stays signed in)."""
+
     template_name = "web/password_change.html"
     success_url = "/password/done/"
+
+    def form_valid(self, form):
+        account_services.password_set(user=form.user, password=form.cleaned_data["new_password1"],
+                                      request=self.request)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+RESET_THROTTLED = "Too many reset requests. Wait a while, or ask your clinic manager."
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by e-mail: the same answer whether an account has the address or not (only an
+    active account's own address gets the link), throttled per client address and per e-mail."""
+
+    template_name = "web/password_reset.html"
+    email_template_name = "web/email/password_reset.txt"
+    subject_template_name = "web/email/password_reset_subject.txt"
+    success_url = reverse_lazy("web:password_reset_done")
+
+    def form_valid(self, form):
+        if not password_reset_allowed(self.request, form.cleaned_data["email"]):
+            form.add_error(None, RESET_THROTTLED)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        # The link names the configured site, not whatever Host header the request carried.
+        self.extra_email_context = {"site_url": settings.SITE_URL,
+                                    "timeout_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link's page (it expires after PASSWORD_RESET_TIMEOUT and works once). The new password is
+    saved by the service, which ends the user's tokens and every session."""
+
+    template_name = "web/password_reset_confirm.html"
+    success_url = reverse_lazy("web:password_reset_complete")
+
+    def form_valid(self, form):
+        account_services.password_set(user=form.user, password=form.cleaned_data["new_password1"],
+                                      how="reset by e-mail")
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class CodeForm(forms.Form):
@@ -103,7 +151,8 @@ def _two_factor_post(request, form_class, action, success):
 @require_POST
 @login_required
 def two_factor_confirm(request):
-    return _two_factor_post(request, CodeForm, lambda data: two_factor.setup_confirm(request.user, data["code"]),
+    return _two_factor_post(request, CodeForm,
+                            lambda data: two_factor.setup_confirm(request.user, data["code"], request=request),
                             "Two-factor authentication is on: you will need a code from the app at every sign-in.")
 
 
