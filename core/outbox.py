@@ -62,8 +62,11 @@ def publish(message_id: int) -> bool:
     committed row waits for the next drain. Returns whether the broker took it."""
     from core.tasks import deliver_outbox_message
 
+    app = deliver_outbox_message.app
     try:
-        deliver_outbox_message.apply_async((message_id,), retry=False)
+        # one try, no reconnect loop: a request must not wait seconds for a broker that is down
+        with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
+            deliver_outbox_message.apply_async((message_id,), connection=connection, retry=False)
     except BROKER_ERRORS as error:
         logger.warning("broker unavailable, outbox message %s waits for the drain: %s", message_id, error)
         return False
