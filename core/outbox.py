@@ -155,3 +155,10 @@ def recover_stuck(*, now: dt.datetime) -> int:
         logger.warning("outbox: %d stuck messages will be delivered again, %d failed", again, exhausted)
     return exhausted + again
 
+
+
+def outbox_retry_failed(*, message_ids) -> int:
+    """An operator sends failed messages again (e.g. after fixing the SMTP settings): they start
+    over with a full set of attempts. Returns how many."""
+    return OutboxMessage.objects.filter(pk__in=message_ids, status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=None, last_error="Sent again by an operator.")

@@ -153,3 +153,16 @@ def test_two_drains_at_the_same_time_deliver_each_message_once():
         thread.join()
     assert sorted(call["n"] for call in outbox_handlers.calls) == list(range(30))
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db
+def test_an_admin_sends_failed_messages_again(client, admin_user):
+    failed, sent = add(1), add(2)
+    OutboxMessage.objects.filter(pk=failed.pk).update(status="failed", attempts=12, last_error="SMTP refused")
+    OutboxMessage.objects.filter(pk=sent.pk).update(status="sent", attempts=1)
+    client.force_login(admin_user)
+    response = client.post("/admin/core/outboxmessage/", {"action": "send_again",
+                                                          "_selected_action": [failed.pk, sent.pk]})
+    assert response.status_code == 302
+    assert outbox.drain().delivered == 1 and [call["n"] for call in outbox_handlers.calls] == [1]
+    assert OutboxMessage.objects.get(pk=failed.pk).attempts == 1
