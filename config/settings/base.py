@@ -29,7 +29,9 @@ def service_settings(database_url: str, redis_url: str) -> dict:
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "DATABASES": {"default": database},
-        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}},
+        # a Redis that does not answer fails a request in seconds (a clear 503), not after minutes
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
+                               "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}},
         "CELERY_BROKER_URL": broker,
     }
 

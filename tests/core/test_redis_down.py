@@ -60,3 +60,18 @@ def test_a_web_page_that_meets_redis_down_gets_a_plain_503_page():
     assert response.status_code == 503 and UNAVAILABLE_MESSAGE in response.content.decode()
     assert response["Content-Type"].startswith("text/html")
     assert middleware.process_exception(request, ValueError("not ours")) is None
+
+
+def test_no_read_endpoint_answers_500(redis_down, client_for, client, pt, manager, patient):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from web.urls import urlpatterns
+
+    paths = [path for path in SchemaGenerator().get_schema(request=None, public=True)["paths"] if "{" not in path]
+    pages = ["/" + str(pattern.pattern) for pattern in urlpatterns if not pattern.pattern.converters]
+    assert len(paths) > 20 and len(pages) > 5
+    for user in (pt, manager):
+        client.force_login(user)
+        answers = {path: client_for(user).get(path).status_code for path in paths}
+        answers |= {page: client.get(page).status_code for page in pages}
+        assert {path: status for path, status in answers.items() if status >= 500 and status != 503} == {}
