@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from core.models import AuditEvent
+from core.models import AuditEvent, OutboxMessage
+from core.outbox import outbox_retry_failed
 
 
 class _NoWrites:
@@ -31,3 +32,17 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "action", "table_name", "object_id", "actor_id", "actor_role", "patient_id"]
     list_filter = ["action", "table_name", "actor_role"]
     search_fields = ["request_id"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """What the outbox delivered or is still trying to; a failed message can be sent again."""
+
+    list_display = ["id", "handler", "payload", "status", "attempts", "next_attempt_at", "sent_at", "created_at"]
+    list_filter = ["status", "handler"]
+    actions = ["send_again"]
+
+    @admin.action(description="Send the selected failed messages again")
+    def send_again(self, request, queryset):
+        count = outbox_retry_failed(message_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} failed message(s) will be sent again within a minute.")

@@ -1,4 +1,9 @@
+import logging
 import re
+
+import kombu.exceptions
+import redis.exceptions
+from django.http import HttpResponse, JsonResponse
 
 from core.audit import audit_context, current_request_id, new_request_id
 
@@ -33,3 +38,36 @@ class AuditContextMiddleware:
     def __call__(self, request):
         with audit_context(actor=lambda: getattr(request, "user", None), request_id=request.request_id):
             return self.get_response(request)
+
+
+# What a request meets when Redis (cache, DRF throttles, Celery's broker) cannot be reached.
+REDIS_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                     kombu.exceptions.OperationalError)
+UNAVAILABLE_MESSAGE = "MoveRx is briefly unavailable (a background service is down). Please try again in a minute."
+UNAVAILABLE_PAGE = (
+    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MoveRx is briefly unavailable</title>"
+    "</head><body><h1>MoveRx is briefly unavailable</h1><p>{message}</p></body></html>")
+logger = logging.getLogger("moverx.requests")
+
+
+class RedisUnavailableMiddleware:
+    """A request that needs Redis while it is down answers 503 with a clear message (JSON for the
+    API, a plain page for people), never 500. Clinical writes do not need Redis: what they tell
+    others goes through the outbox, so they still answer normally."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, REDIS_UNAVAILABLE):
+            return None
+        logger.warning("Redis unavailable while serving %s: %s", request.path, exception)
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": UNAVAILABLE_MESSAGE}, status=503)
+        else:
+            response = HttpResponse(UNAVAILABLE_PAGE.format(message=UNAVAILABLE_MESSAGE), status=503)
+        response["Retry-After"] = "30"
+        return response

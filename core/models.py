@@ -1,3 +1,5 @@
+import uuid
+
 import pgtrigger
 from django.db import models
 from django.db.models.functions import Now
@@ -68,3 +70,45 @@ def correctable_fact_triggers() -> list:
             ),
         ),
     ]
+
+
+class OutboxMessage(models.Model):
+    """A notification or dispatch that must not be lost (DESIGN.md, reliability): written in the
+    same transaction as the fact it announces, delivered after the commit by `core.outbox`.
+
+    `handler` is the dotted path of a function called as `handler(idempotency_key=..., **payload)`;
+    it must be idempotent, since a delivery interrupted by a crash is run again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+
+    handler = models.CharField(max_length=200)
+    payload = models.JSONField(default=dict)
+    dedupe_key = models.CharField(max_length=100, blank=True, default="",
+                                  help_text="At most one undelivered message per key (empty: no limit).")
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # what the drain reads: the undelivered rows only, a small part of the table
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_undelivered_idx",
+                         condition=models.Q(status__in=["pending", "sending"])),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="outbox_one_undelivered_per_key",
+                                    condition=models.Q(status__in=["pending", "sending"]) & ~models.Q(dedupe_key="")),
+        ]
+
+    def __str__(self):
+        return f"{self.handler} {self.payload} ({self.status})"

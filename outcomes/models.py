@@ -80,6 +80,11 @@ class OutcomeReport(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True,
+                                         help_text="When the computation was last handed to the outbox.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the running worker.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started, counting those a lost worker "
+                                                                     "left unfinished.")
 
     class Meta:
         ordering = ["-requested_at", "-id"]

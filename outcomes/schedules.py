@@ -9,5 +9,5 @@ MONTHLY_REPORTS = {
 STALE_REPORTS = {
     "name": "Settle stale outcome reports",
     "task": "outcomes.tasks.settle_stale_reports",
-    "every_seconds": 10 * 60,
+    "every_seconds": 60,
 }

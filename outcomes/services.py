@@ -1,13 +1,17 @@
 import datetime as dt
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from careplans.selectors import open_plans_of
 from core.clock import refuse_future
 from core.errors import Conflict, InvalidInput
+from core.outbox import outbox_add
 from core.version import code_version
 from outcomes import report
 from outcomes.instruments import raises_safety_alert, score_and_band
@@ -15,9 +19,10 @@ from outcomes.models import Assessment, OutcomeReport
 from patients.models import Alert
 from patients.services import alert_open
 
-# A run can last no longer than Celery's hard time limit: a "running" report older than that
-# lost its worker (killed, or stopped by the limit). A "pending" one this old lost its dispatch.
-STALE_RUN = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+# A running report beats (heartbeat_at) every HEARTBEAT_EVERY, through long queries too; one silent for
+# REPORT_HEARTBEAT_STALE_SECONDS lost its worker. A pending one not started this long after its
+# dispatch lost that dispatch (e.g. the broker lost its queue).
+HEARTBEAT_EVERY = dt.timedelta(seconds=30)
 LOST_DISPATCH = dt.timedelta(minutes=10)
 
 
@@ -75,64 +80,128 @@ def assessment_supersede(*, actor, assessment_id: int, reason: str, answers, col
 
 
 def report_request(*, actor, clinic, start_from, start_to, as_of=None, segment_by="") -> OutcomeReport:
-    """Ask for a 12-week report; a Celery task computes it (202 + polling in the API)."""
+    """Ask for a 12-week report; a Celery task computes it (202 + polling in the API). The dispatch
+    is an outbox row of the same transaction: a broker outage delays the report, never loses it."""
     as_of = as_of or timezone.localdate()
     if start_to < start_from:
         raise InvalidInput({"start_to": ["The range ends before it starts."]})
     if as_of > timezone.localdate() + dt.timedelta(days=1):
         raise InvalidInput({"as_of": ["The report date cannot be in the future."]})
-    from outcomes.tasks import compute_outcome_report
-
     with transaction.atomic():
         outcome_report = OutcomeReport.objects.create(
             clinic=clinic, start_from=start_from, start_to=start_to, as_of=as_of, segment_by=segment_by,
-            requested_by=actor, code_version=code_version())
-        transaction.on_commit(lambda: compute_outcome_report.delay(outcome_report.pk))
+            requested_by=actor, code_version=code_version(), dispatched_at=timezone.now())
+        _dispatch(outcome_report.pk)
     return outcome_report
 
 
-def _claim(report_id: int) -> bool:
-    """Take the report for this worker: pending, or running on a worker that died long ago."""
+def _dispatch(report_id: int) -> None:
+    outbox_add(handler="outcomes.services.report_start", payload={"report_id": report_id},
+               dedupe_key=f"report:{report_id}")
+
+
+def report_start(*, report_id: int, idempotency_key: str = "") -> None:
+    """Outbox handler: queue the computation on the broker (a worker of its own queue may take it).
+    Sending it twice is harmless: only one run claims the report."""
+    from outcomes.tasks import compute_outcome_report
+
+    compute_outcome_report.delay(report_id)
+
+
+def _claim(report_id: int) -> int | None:
+    """pending → running for this worker. Returns the run's number, which fences its writes: a run
+    declared lost and started again can no longer write."""
     now = timezone.now()
-    claimable = OutcomeReport.objects.filter(pk=report_id).filter(
-        Q(status=OutcomeReport.Status.PENDING)
-        | Q(status=OutcomeReport.Status.RUNNING, started_at__lt=now - STALE_RUN))
-    return claimable.update(status=OutcomeReport.Status.RUNNING, progress=0, started_at=now) == 1
+    with transaction.atomic():
+        claimed = OutcomeReport.objects.select_for_update(no_key=True).filter(
+            pk=report_id, status=OutcomeReport.Status.PENDING).first()
+        if claimed is None:
+            return None
+        claimed.status, claimed.progress, claimed.attempts = OutcomeReport.Status.RUNNING, 0, claimed.attempts + 1
+        claimed.started_at = claimed.heartbeat_at = now
+        claimed.save(update_fields=["status", "progress", "attempts", "started_at", "heartbeat_at"])
+    return claimed.attempts
+
+
+@contextmanager
+def _heartbeat(run):
+    """Touch the run's heartbeat from a thread while it computes, even inside one long query."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+                run.update(heartbeat_at=Now())
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name="report-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def report_compute(report_id: int) -> None:
     """Compute and store the snapshot. Safe to run twice: only one run claims the report."""
-    if not _claim(report_id):
+    attempt = _claim(report_id)
+    if attempt is None:
         return
     outcome_report = OutcomeReport.objects.get(pk=report_id)
-    running = OutcomeReport.objects.filter(pk=report_id, status=OutcomeReport.Status.RUNNING)
+    run = OutcomeReport.objects.filter(pk=report_id, status=OutcomeReport.Status.RUNNING, attempts=attempt)
     inputs = report.ReportInputs(start_from=outcome_report.start_from, start_to=outcome_report.start_to,
                                  as_of=outcome_report.as_of, clinic_id=outcome_report.clinic_id,
                                  segment_by=outcome_report.segment_by)
     try:
-        results = report.compute(inputs, progress=lambda percent: running.update(progress=min(percent, 99)))
+        with _heartbeat(run):
+            results = report.compute(
+                inputs, progress=lambda percent: run.update(progress=min(percent, 99), heartbeat_at=Now()))
     except Exception as error:
-        running.update(status=OutcomeReport.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        run.update(status=OutcomeReport.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
         raise
-    running.update(status=OutcomeReport.Status.DONE, progress=100, results=results, finished_at=timezone.now(),
-                   code_version=code_version())
+    run.update(status=OutcomeReport.Status.DONE, progress=100, results=results, finished_at=timezone.now(),
+               code_version=code_version())
+
+
+def _silent_runs(now: dt.datetime):
+    stale = now - dt.timedelta(seconds=settings.REPORT_HEARTBEAT_STALE_SECONDS)
+    return OutcomeReport.objects.filter(
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale),
+        status=OutcomeReport.Status.RUNNING)
+
+
+def _lost_dispatches(now: dt.datetime):
+    lost = now - LOST_DISPATCH
+    return OutcomeReport.objects.filter(
+        Q(dispatched_at__lt=lost) | Q(dispatched_at__isnull=True, requested_at__lt=lost),
+        status=OutcomeReport.Status.PENDING)
+
+
+def _dispatch_again(stale_reports, report_id: int, now: dt.datetime) -> bool:
+    with transaction.atomic():
+        if stale_reports.filter(pk=report_id).update(status=OutcomeReport.Status.PENDING, progress=0,
+                                                     dispatched_at=now) != 1:
+            return False  # it moved on meanwhile
+        _dispatch(report_id)
+    return True
 
 
 def reports_settle_stale(*, now: dt.datetime | None = None) -> tuple[int, int]:
-    """Beat, every 10 minutes: send again the reports whose dispatch was lost (still pending), and
-    close those whose run died (still running past the time limit) as failed, so that nobody
-    watches a progress bar forever. Returns (sent again, failed)."""
-    from outcomes.tasks import compute_outcome_report
-
+    """Beat, every minute: run again the reports whose worker went silent (killed) and send again
+    those whose dispatch was lost, so that a report is recomputed within minutes; a report whose
+    runs died REPORT_MAX_ATTEMPTS times fails with a clear error. Returns (sent again, failed)."""
     now = now or timezone.now()
-    lost = list(OutcomeReport.objects.filter(status=OutcomeReport.Status.PENDING,
-                                             requested_at__lt=now - LOST_DISPATCH).values_list("pk", flat=True))
-    for report_id in lost:
-        compute_outcome_report.delay(report_id)
-    died = OutcomeReport.objects.filter(status=OutcomeReport.Status.RUNNING, started_at__lt=now - STALE_RUN).update(
+    failed = _silent_runs(now).filter(attempts__gte=settings.REPORT_MAX_ATTEMPTS).update(
         status=OutcomeReport.Status.FAILED, finished_at=now,
-        error="The computation stopped (its worker was lost or it ran out of time). Request the report again.")
-    return len(lost), died
+        error=f"The computation stopped {settings.REPORT_MAX_ATTEMPTS} times (its worker was lost or it ran out "
+              "of time). Request the report again; if it fails again, tell your administrator.")
+    again = 0
+    for stale_reports in (_silent_runs(now), _lost_dispatches(now)):
+        for report_id in list(stale_reports.values_list("pk", flat=True)):
+            again += _dispatch_again(stale_reports, report_id, now)
+    return again, failed
 
 
 def monthly_reports_create(*, today: dt.date | None = None) -> list[OutcomeReport]:

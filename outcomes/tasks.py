@@ -11,7 +11,7 @@ def compute_outcome_report(report_id: int) -> None:
 
 @shared_task
 def settle_stale_reports() -> tuple[int, int]:
-    """Celery beat, every 10 minutes (services.reports_settle_stale)."""
+    """Celery beat, every minute (services.reports_settle_stale)."""
     return services.reports_settle_stale()
 
 

@@ -1,8 +1,12 @@
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from core.clock import local_today
 from core.errors import Conflict, InvalidInput
+from core.outbox import outbox_add
 from patients.clinical import RED_FLAG_CATEGORY, is_emergency
 from patients.models import Alert, Patient, RedFlagStatus, ReminderChannel
 
@@ -47,13 +51,37 @@ def _open_red_flag_alert(patient: Patient, new_flags: list[str]) -> Alert:
     return alert_open(patient=patient, kind=Alert.Kind.RED_FLAG, severity=severity, message=message)
 
 
+@transaction.atomic
 def alert_open(*, patient: Patient, kind: str, severity: str, message: str, source_id: int | None = None) -> Alert:
-    """Open an alert and tell the patient's PT and coach at once (by e-mail, after the commit)."""
-    from patients.tasks import notify_alert
-
+    """Open an alert and tell the patient's PT and coach at once: the e-mail is an outbox row of
+    the same transaction, so it goes out after the commit even if the broker is down now."""
     alert = Alert.objects.create(patient=patient, kind=kind, severity=severity, message=message, source_id=source_id)
-    transaction.on_commit(lambda: notify_alert.delay(alert.pk))
+    outbox_add(handler="patients.services.alert_notify_staff", payload={"alert_id": alert.pk})
     return alert
+
+
+def alert_notify_staff(*, alert_id: int, idempotency_key: str = "") -> int:
+    """E-mail the patient's PT and coach that an alert is open (an outbox handler). The message
+    names no patient and no clinical detail: they read it in MoveRx. Its Message-ID comes from the
+    idempotency key, so a copy sent again after a crash is recognisably the same message.
+    Returns how many people were told."""
+    alert = Alert.objects.select_related("patient__primary_pt", "patient__coach").filter(pk=alert_id).first()
+    if alert is None or alert.acknowledged_at is not None:
+        return 0
+    staff = {user for user in (alert.patient.primary_pt, alert.patient.coach) if user and user.is_active}
+    if not staff:
+        return 0
+    urgency = "EMERGENCY" if alert.severity == Alert.Severity.EMERGENCY else "Urgent"
+    link = f"{settings.SITE_URL}{reverse('web:patient', args=[alert.patient_id])}#alerts"
+    headers = {"Message-ID": f"<alert-{alert.pk}-{idempotency_key}@moverx>"} if idempotency_key else {}
+    EmailMessage(
+        subject=f"[MoveRx] {urgency}: a patient alert needs you",
+        body=f"A {alert.get_kind_display().lower()} alert is open for one of your patients.\n"
+             f"Open MoveRx to review it: {link}\n",
+        to=sorted(user.email for user in staff),
+        headers=headers,
+    ).send()
+    return len(staff)
 
 
 def _newly_flagged(flags: list[str], old_flags: list[str]) -> list[str]:

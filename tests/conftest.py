@@ -8,11 +8,12 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from coaching.schedules import REMINDER_SWEEP
 from core.beat import ensure_periodic_task
+from core.schedules import OUTBOX_DRAIN
 from outcomes.schedules import MONTHLY_REPORTS, STALE_REPORTS
 from tests.factories import AdminFactory, ClinicFactory, PatientFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-SCHEDULES = [MONTHLY_REPORTS, STALE_REPORTS, REMINDER_SWEEP]
+SCHEDULES = [MONTHLY_REPORTS, STALE_REPORTS, REMINDER_SWEEP, OUTBOX_DRAIN]
 
 
 def require(condition: bool, reason: str) -> None:

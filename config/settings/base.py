@@ -29,7 +29,9 @@ def service_settings(database_url: str, redis_url: str) -> dict:
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "DATABASES": {"default": database},
-        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}},
+        # a Redis that does not answer fails a request in seconds (a clear 503), not after minutes
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
+                               "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}},
         "CELERY_BROKER_URL": broker,
     }
 
@@ -102,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "core.middleware.AuditContextMiddleware",
+    "core.middleware.RedisUnavailableMiddleware",  # last: the first to see a view's exception
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -249,6 +252,16 @@ REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
 REMINDER_STUCK_AFTER_SECONDS = env.int("REMINDER_STUCK_AFTER_SECONDS", default=600)
 REMINDER_REENQUEUE_AFTER_SECONDS = env.int("REMINDER_REENQUEUE_AFTER_SECONDS", default=600)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=100)
+
+# Transactional outbox and report recovery (core/outbox.py, outcomes/services.py; issue 10 §3)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)  # about 8 hours of retries with the caps below
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_STUCK_AFTER_SECONDS = env.int("OUTBOX_STUCK_AFTER_SECONDS", default=300)  # longer than EMAIL_TIMEOUT
+OUTBOX_DRAIN_BATCH = env.int("OUTBOX_DRAIN_BATCH", default=100)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # an SMTP server that hangs must not hold a delivery forever
+REPORT_HEARTBEAT_STALE_SECONDS = env.int("REPORT_HEARTBEAT_STALE_SECONDS", default=180)
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -107,7 +107,8 @@ def test_monthly_reports_are_scheduled_and_made_per_clinic(clinic, other_clinic,
 
 
 @pytest.mark.django_db
-def test_stale_reports_are_sent_again_or_closed_so_no_progress_bar_waits_forever(clinic, manager):
+def test_stale_reports_are_run_again_or_closed_so_no_progress_bar_waits_forever(
+        clinic, manager, settings, django_capture_on_commit_callbacks):
     import datetime as dt
 
     from django.utils import timezone
@@ -116,7 +117,7 @@ def test_stale_reports_are_sent_again_or_closed_so_no_progress_bar_waits_forever
     from outcomes import services
     from outcomes.tasks import settle_stale_reports
 
-    assert PeriodicTask.objects.get(task="outcomes.tasks.settle_stale_reports").interval.every == 600
+    assert PeriodicTask.objects.get(task="outcomes.tasks.settle_stale_reports").interval.every == 60
 
     def requested(**fields):
         report = OutcomeReport.objects.create(clinic=clinic, start_from=dt.date(2026, 1, 1),
@@ -126,11 +127,16 @@ def test_stale_reports_are_sent_again_or_closed_so_no_progress_bar_waits_forever
         return report
 
     now = timezone.now()
+    silent = now - dt.timedelta(seconds=settings.REPORT_HEARTBEAT_STALE_SECONDS + 1)
     lost = requested(requested_at=now - services.LOST_DISPATCH - dt.timedelta(minutes=1))
     fresh = requested()
-    died = requested(status="running", progress=40, started_at=now - services.STALE_RUN - dt.timedelta(minutes=1))
-    working = requested(status="running", progress=40, started_at=now - dt.timedelta(minutes=1))
-    assert settle_stale_reports() == (1, 1)
-    states = {r.pk: (r.status, r.error != "") for r in OutcomeReport.objects.all()}
-    assert states == {lost.pk: ("done", False), fresh.pk: ("pending", False), died.pk: ("failed", True),
-                      working.pk: ("running", False)}
+    died = requested(status="running", progress=40, attempts=1, started_at=silent, heartbeat_at=silent)
+    died_too_often = requested(status="running", progress=40, attempts=settings.REPORT_MAX_ATTEMPTS,
+                               started_at=silent, heartbeat_at=silent)
+    working = requested(status="running", progress=40, attempts=1, started_at=silent, heartbeat_at=now)
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox hands them to a worker (in-process here)
+        assert settle_stale_reports() == (2, 1)
+    states = {r.pk: (r.status, r.attempts, r.error != "") for r in OutcomeReport.objects.all()}
+    assert states == {lost.pk: ("done", 1, False), fresh.pk: ("pending", 0, False), died.pk: ("done", 2, False),
+                      died_too_often.pk: ("failed", settings.REPORT_MAX_ATTEMPTS, True),
+                      working.pk: ("running", 1, False)}
