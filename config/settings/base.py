@@ -264,3 +264,8 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+
+# Database roles: `migrate` runs as the schema's owner (its DATABASE_URL); the web and the Celery
+# processes connect as the role in DATABASE_APP_URL, which `manage.py grant_app_role` (run by the
+# owner after migrate) creates with DML rights only. Empty: one role (the embedded default).
+DATABASE_APP_URL = env("DATABASE_APP_URL", default="")
