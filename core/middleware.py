@@ -1,5 +1,7 @@
 import re
 
+from django.utils.cache import patch_cache_control
+
 from core.audit import audit_context, current_request_id, new_request_id
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -33,3 +35,18 @@ class AuditContextMiddleware:
     def __call__(self, request):
         with audit_context(actor=lambda: getattr(request, "user", None), request_id=request.request_id):
             return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response Django renders: pages and API answers carry
+    patient data, and no browser or proxy may keep a copy. Static files are served before this
+    (WhiteNoise) and keep their long cache lifetimes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True)
+        response.setdefault("Pragma", "no-cache")  # HTTP/1.0 caches know no Cache-Control
+        return response
