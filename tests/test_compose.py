@@ -45,3 +45,4 @@ def test_migrate_runs_as_the_owner_and_the_app_runs_as_the_role_it_grants():
     assert user(app_url) != owner
     for name in ("web", "worker", "beat"):
         assert SERVICES[name]["environment"]["DATABASE_URL"] == app_url, name
+        assert SERVICES[name]["environment"]["POSTGRES_PASSWORD"] == "", name  # not the owner's, from .env
