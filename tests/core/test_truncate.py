@@ -2,6 +2,8 @@
 audit trail nor the append-only facts can be emptied. Only the owner's `manage.py flush` (the test
 suite's) passes."""
 
+import secrets
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -47,11 +49,12 @@ def test_every_clinical_table_has_the_trigger():
 
 def test_the_flush_setting_does_not_help_a_role_that_is_not_the_owner(patient):
     """A role that was granted TRUNCATE (by mistake) still cannot, even with the flush's setting."""
+    role = f"moverx_truncater_{secrets.token_hex(4)}"  # rolled back with the test's transaction
     with pytest.raises(DatabaseError, match="TRUNCATE of core_auditevent is refused"), transaction.atomic(), \
             connection.cursor() as cursor:
-        cursor.execute("CREATE ROLE moverx_test_truncater NOLOGIN")
-        cursor.execute("GRANT TRUNCATE ON core_auditevent TO moverx_test_truncater")
-        cursor.execute("SET LOCAL ROLE moverx_test_truncater")
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        cursor.execute(f"GRANT TRUNCATE ON core_auditevent TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
         cursor.execute("SELECT set_config(%s, 'on', true)", [ALLOW_TRUNCATE_SETTING])
         cursor.execute("TRUNCATE core_auditevent")
     assert AuditEvent.objects.filter(table_name="patients_patient", object_id=patient.pk).exists()
