@@ -24,6 +24,7 @@ def app_role():
     try:
         with override_settings(DATABASE_APP_URL=f"postgres://{name}:{password}@db.invalid/moverx"):
             call_command("grant_app_role", verbosity=0)
+            call_command("grant_app_role", verbosity=0)  # after every migrate: the second run updates the role
         with psycopg.connect(**params, autocommit=True) as app:
             yield app
     finally:  # roles belong to the server, not to the test database
