@@ -7,6 +7,7 @@ from django.db import models
 
 from careplans.models import CarePlan
 from core.audit import audit_triggers
+from core.models import refuse_truncate
 from patients.models import Patient
 
 _GOAL_PATIENT = "(SELECT patient_id FROM coaching_habitgoal WHERE id = r.goal_id)"
@@ -195,6 +196,7 @@ class ReminderDelivery(models.Model):
         ]
         # Not in the audit trail: the row itself records every step of the delivery, and a sweep
         # over 100,000 patients must stay fast.
+        triggers = [refuse_truncate()]
 
     def __str__(self):
         return f"Reminder for patient {self.patient_id} on {self.slot} ({self.status})"

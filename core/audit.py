@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 import pgtrigger
 from django.db import DatabaseError, connection
 
-from core.models import AuditEvent
+from core.models import AuditEvent, refuse_truncate
 
 _ACTOR_SQL = "NULLIF(current_setting('moverx.actor_id', true), '')::bigint"
 _ROLE_SQL = "COALESCE(current_setting('moverx.actor_role', true), '')"
@@ -41,7 +41,8 @@ def actor_role(user) -> str:
 
 
 def audit_triggers(*, patient: str | None, clinic: str | None = None, exclude: Iterable[str] = ()) -> list:
-    """The three AFTER ... FOR EACH STATEMENT triggers that record a table's writes.
+    """The three AFTER ... FOR EACH STATEMENT triggers that record a table's writes, and the one that
+    refuses TRUNCATE, which those would not see.
 
     `patient` and `clinic` are SQL expressions over the changed row `r` (e.g. "r.patient_id");
     when only `patient` is given, the clinic is the patient's.
@@ -76,6 +77,7 @@ def audit_triggers(*, patient: str | None, clinic: str | None = None, exclude: I
         ) d
     """
     return [
+        refuse_truncate(),
         pgtrigger.Trigger(
             name="audit_insert",
             level=pgtrigger.Statement,

@@ -4,6 +4,7 @@ import re
 import kombu.exceptions
 import redis.exceptions
 from django.http import HttpResponse, JsonResponse
+from django.utils.cache import patch_cache_control
 
 from core.audit import audit_context, current_request_id, new_request_id
 
@@ -70,4 +71,19 @@ class RedisUnavailableMiddleware:
         else:
             response = HttpResponse(UNAVAILABLE_PAGE.format(message=UNAVAILABLE_MESSAGE), status=503)
         response["Retry-After"] = "30"
+        return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response Django renders: pages and API answers carry
+    patient data, and no browser or proxy may keep a copy. Static files are served before this
+    (WhiteNoise) and keep their long cache lifetimes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True)
+        response.setdefault("Pragma", "no-cache")  # HTTP/1.0 caches know no Cache-Control
         return response

@@ -4,6 +4,32 @@ import pgtrigger
 from django.db import models
 from django.db.models.functions import Now
 
+# Set only by `manage.py flush` (core/management/commands/flush.py); honoured only for the tables' owner.
+ALLOW_TRUNCATE_SETTING = "moverx.allow_truncate"
+
+
+def refuse_truncate() -> pgtrigger.Trigger:
+    """A BEFORE TRUNCATE trigger that refuses it: TRUNCATE fires no DELETE trigger, so it would empty
+    a table without a trace in the trail or past the append-only guards.
+
+    The one exception is `manage.py flush` (tests empty the database with it) run by the table's
+    owner: it sets ALLOW_TRUNCATE_SETTING, and the owner check keeps any other role (the
+    application's) from using that setting."""
+    return pgtrigger.Trigger(
+        name="refuse_truncate",
+        level=pgtrigger.Statement,
+        when=pgtrigger.Before,
+        operation=pgtrigger.Truncate,
+        func=f"""
+            IF current_setting('{ALLOW_TRUNCATE_SETTING}', true) = 'on' AND pg_has_role(
+                    current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
+                RETURN NULL;
+            END IF;
+            RAISE EXCEPTION 'TRUNCATE of % is refused: clinical data and its audit trail are never emptied',
+                TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+        """,  # noqa: S608 (built from this module's constant, never from input)
+    )
+
 
 class AuditEvent(models.Model):
     """One row per create/update/delete of an audited table (written by database triggers, see
@@ -38,6 +64,7 @@ class AuditEvent(models.Model):
         ]
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            refuse_truncate(),
         ]
 
     def __str__(self):

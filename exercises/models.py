@@ -7,7 +7,7 @@ from django.db import models
 from accounts.models import Clinic
 from careplans.models import CarePlan, Equipment
 from core.audit import audit_triggers
-from core.models import CorrectableFact, correctable_fact_triggers
+from core.models import CorrectableFact, correctable_fact_triggers, refuse_truncate
 from patients.models import Patient
 
 _PLAN_PATIENT = "(SELECT patient_id FROM careplans_careplan WHERE id = r.care_plan_id)"
@@ -264,7 +264,8 @@ class SessionPrescription(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "prescription"], name="session_prescription_unique")]
-        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+                    refuse_truncate()]
 
     def __str__(self):
         return f"session {self.session_id}: prescription {self.prescription_id}"

@@ -6,7 +6,7 @@ from django.db import models
 from accounts.models import Clinic
 from careplans.models import CarePlan
 from core.audit import audit_triggers
-from core.models import CorrectableFact, correctable_fact_triggers
+from core.models import CorrectableFact, correctable_fact_triggers, refuse_truncate
 from outcomes.instruments import Code
 from patients.models import Patient
 
@@ -97,6 +97,7 @@ class OutcomeReport(models.Model):
             pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete),
             pgtrigger.Protect(name="snapshot_is_final", operation=pgtrigger.Update,
                               condition=pgtrigger.Q(old__status__in=["done", "failed"])),
+            refuse_truncate(),
         ]
 
     def __str__(self):

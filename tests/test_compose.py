@@ -31,3 +31,18 @@ def test_app_services_get_their_configuration_from_the_environment():
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
     for name in ("web", "worker", "beat"):
         assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_migrate_runs_as_the_owner_and_the_app_runs_as_the_role_it_grants():
+    def user(url):
+        return url.split("://", 1)[1].split(":", 1)[0]
+
+    migrate = SERVICES["migrate"]
+    owner = SERVICES["postgres"]["environment"]["POSTGRES_USER"]
+    assert user(migrate["environment"]["DATABASE_URL"]) == owner
+    assert "grant_app_role" in " ".join(migrate["command"]).split("migrate --noinput", 1)[1]
+    app_url = migrate["environment"]["DATABASE_APP_URL"]
+    assert user(app_url) != owner
+    for name in ("web", "worker", "beat"):
+        assert SERVICES[name]["environment"]["DATABASE_URL"] == app_url, name
+        assert SERVICES[name]["environment"]["POSTGRES_PASSWORD"] == "", name  # not the owner's, from .env

@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
     "core.middleware.AuditContextMiddleware",
     "core.middleware.RedisUnavailableMiddleware",  # last: the first to see a view's exception
@@ -287,3 +289,27 @@ AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT  # any other DRF throttle reads the header the same way
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_MINUTES", default=60) * 60  # the e-mailed link's life
 PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")  # requests per address and per e-mail
+
+# Database roles: `migrate` runs as the schema's owner (its DATABASE_URL); the web and the Celery
+# processes connect as the role in DATABASE_APP_URL, which `manage.py grant_app_role` (run by the
+# owner after migrate) creates with DML rights only. Empty: one role (the embedded default).
+DATABASE_APP_URL = env("DATABASE_APP_URL", default="")
+
+# Content-Security-Policy (django-csp): scripts only from this origin, never inline (pages keep
+# their code in static files and their chart data in JSON blocks). Styles may be inline: plotly and
+# Swagger UI set them at run time. The API docs load their start-up script from a URL of their own.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
