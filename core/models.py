@@ -136,6 +136,8 @@ class OutboxMessage(models.Model):
             models.UniqueConstraint(fields=["dedupe_key"], name="outbox_one_undelivered_per_key",
                                     condition=models.Q(status__in=["pending", "sending"]) & ~models.Q(dedupe_key="")),
         ]
+        # an undelivered safety alert lives only here: emptying the table would lose it
+        triggers = [refuse_truncate()]
 
     def __str__(self):
         return f"{self.handler} {self.payload} ({self.status})"
