@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from accounts.roles import Cap, Role
 from accounts.selectors import clinicians_visible_to, clinics_visible_to
 from careplans.selectors import open_plans_of
-from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.fields import OptionalEmailField, ScopedPrimaryKeyRelatedField
 from core.api.filters import IdFilter, SearchFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
 from core.clock import local_today
@@ -34,6 +34,7 @@ class PatientSerializer(serializers.ModelSerializer):
     age_risk_factor = serializers.SerializerMethodField()
     red_flag_categories = serializers.SerializerMethodField()
     active_care_plan = serializers.IntegerField(source="active_care_plan_id", read_only=True, allow_null=True)
+    email = OptionalEmailField(read_only=True)
     open_alerts = serializers.IntegerField(source="open_alert_count", read_only=True)
     adherence = serializers.FloatField(read_only=True, allow_null=True,
                                        help_text="Adherence so far of the open care plan (clinical-reference §4).")
@@ -70,6 +71,7 @@ class PatientSerializer(serializers.ModelSerializer):
 class PatientInputSerializer(serializers.ModelSerializer):
     primary_pt = ScopedPrimaryKeyRelatedField(scope=_pts, required=False, allow_null=True)
     coach = ScopedPrimaryKeyRelatedField(scope=_coaches, required=False, allow_null=True)
+    email = OptionalEmailField(max_length=254)
     clinic = ScopedPrimaryKeyRelatedField(
         scope=clinics_visible_to, required=False, help_text="Admins only; staff always create in their own clinic."
     )

@@ -35,3 +35,20 @@ class ClockTimeField(serializers.TimeField):
     def __init__(self, **kwargs):
         kwargs.setdefault("format", "%H:%M")
         super().__init__(**kwargs)
+
+
+class OptionalEmailField(serializers.EmailField):
+    """An address that may be missing: answered as null, never as "" (which the schema's
+    `format: email` refuses); null and "" in input both mean none, stored as ""."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(allow_null=True, allow_blank=not kwargs.get("read_only"))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        is_empty, value = super().validate_empty_values(data)
+        return is_empty, ("" if is_empty and value is None else value)
+
+    def to_representation(self, value):
+        return super().to_representation(value) or None
