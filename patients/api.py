@@ -9,7 +9,7 @@ from accounts.roles import Cap, Role
 from accounts.selectors import clinicians_visible_to, clinics_visible_to
 from careplans.selectors import open_plans_of
 from core.api.fields import OptionalEmailField, ScopedPrimaryKeyRelatedField
-from core.api.filters import IdFilter, SearchFilter
+from core.api.filters import BooleanFilter, IdFilter, SearchFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
 from core.clock import local_today
 from core.errors import InvalidInput
@@ -89,7 +89,7 @@ class PatientFilter(django_filters.FilterSet):
     red_flag_status = django_filters.ChoiceFilter(choices=RedFlagStatus.choices)
     coach = IdFilter(field_name="coach_id")
     primary_pt = IdFilter(field_name="primary_pt_id")
-    has_open_alerts = django_filters.BooleanFilter(method="filter_open_alerts")
+    has_open_alerts = BooleanFilter(method="filter_open_alerts")
     adherence_below = django_filters.NumberFilter(field_name="adherence", lookup_expr="lt", min_value=0,
                                                   max_value=1, help_text="e.g. 0.5: patients below 50%.")
 
@@ -197,7 +197,7 @@ class AlertSerializer(serializers.ModelSerializer):
 class AlertFilter(django_filters.FilterSet):
     patient = IdFilter(field_name="patient_id")
     kind = django_filters.ChoiceFilter(choices=Alert.Kind.choices)
-    is_open = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull")
+    is_open = BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull")
 
     class Meta:
         model = Alert

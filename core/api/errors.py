@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -36,3 +37,21 @@ def _as_api_exception(exc):
     if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         return exceptions.ParseError(str(exc))
     return exc
+
+
+def _json_under_api(default_view, status_code: int, detail: str):
+    """Django's own error page, except under /api/ where the answer is the API's error shape."""
+
+    def view(request, exception=None):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": detail}, status=status_code)
+        return default_view(request, exception) if exception is not None else default_view(request)
+
+    return view
+
+
+# Answers Django gives before or outside DRF: a path the URL conf does not know (a non-numeric or
+# NUL-bearing id), a request Django refuses (SuspiciousOperation), an unhandled error.
+bad_request = _json_under_api(defaults.bad_request, 400, "Bad request.")
+page_not_found = _json_under_api(defaults.page_not_found, 404, "Not found.")
+server_error = _json_under_api(defaults.server_error, 500, "Server error.")

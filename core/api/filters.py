@@ -1,7 +1,10 @@
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.db.models import Q
+from django_filters import rest_framework as drf_filters
 
 MAX_ID = 2**63 - 1
 
@@ -33,7 +36,38 @@ class SearchFilter(django_filters.CharFilter):
         return qs
 
 
-class IncludeSupersededFilter(django_filters.BooleanFilter):
+class StrictBooleanField(forms.NullBooleanField):
+    """`true`/`false` (or `1`/`0`); anything else is a 400, not silently "no filter"."""
+
+    widget = forms.TextInput
+    _VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if str(value).lower() not in self._VALUES:
+            raise ValidationError("Enter true or false.", code="invalid")
+        return self._VALUES[str(value).lower()]
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class FilterSet(drf_filters.FilterSet):
+    """The filter set generated for a view's `filterset_fields`: booleans are strict too."""
+
+    FILTER_DEFAULTS = {
+        **drf_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": BooleanFilter},
+    }
+
+
+class FilterBackend(drf_filters.DjangoFilterBackend):
+    filterset_base = FilterSet
+
+
+class IncludeSupersededFilter(BooleanFilter):
     """`?include_superseded=true` also lists corrected rows. It validates and documents the
     parameter; CorrectableListMixin decides (a corrected row stays reachable by its id)."""
 

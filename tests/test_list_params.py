@@ -1,0 +1,85 @@
+"""Every list endpoint of the schema, every query parameter, malformed values: a 4xx with the
+API's error shape or a 200, never a 5xx. New lists and filters are walked automatically."""
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from tests.world import build_world
+
+pytestmark = pytest.mark.django_db
+
+MALFORMED = [
+    "abc", "-1", "0", "1.5", "\x00", "1\x00", "9" * 30, "9" * 5000, "2026-02-30", "1900-01-01",
+    "9999-12-31T23:59:59+14:00", "true\x00", "", " ", "%", "1e309", "NaN", "[]", "{}", "x" * 10_000,
+    "ü", "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
+    "cD1hYmM=", "cD0xOTk5LTAxLTAx", "cj0xJnA9MQ==",  # made-up cursors: p=abc, p=1999-01-01, r=1&p=1
+]
+
+
+def list_operations() -> list[tuple[str, dict[str, dict]]]:
+    """(path, {query parameter: its schema}) of every GET without path parameters."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (path, {p["name"]: p["schema"] for p in item["get"].get("parameters", []) if p["in"] == "query"})
+        for path, item in schema["paths"].items() if "get" in item and "{" not in path
+    ]
+
+
+def typed(param_schema: dict) -> bool:
+    """A parameter for which "abc" can only be wrong: a number, a boolean, a date, a choice."""
+    items = param_schema.get("items", {})
+    return param_schema.get("type") in {"integer", "number", "boolean"} or "enum" in param_schema \
+        or "enum" in items or param_schema.get("format") in {"date", "date-time"}
+
+
+@pytest.fixture
+def reader(db):
+    """For each list, a client of the first role that may read it."""
+    world = build_world()
+    users = [world.own.pt, world.own.manager, world.own.coach, world.own.integration]
+
+    def client_for(path):
+        for user in users:
+            client = APIClient()
+            client.force_authenticate(user)
+            if client.get(path).status_code == 200:
+                return client
+        pytest.fail(f"no role reads {path}")
+
+    return client_for
+
+
+def test_the_walk_covers_the_lists():
+    paths = dict(list_operations())
+    assert {"/api/v1/patients/", "/api/v1/reminders/", "/api/v1/audit-events/"} <= set(paths)
+    assert {"page", "page_size"} <= set(paths["/api/v1/patients/"])
+    assert {"cursor", "page_size"} <= set(paths["/api/v1/reminders/"])
+
+
+def test_every_list_answers_malformed_parameters_with_a_4xx(reader):
+    failures = []
+    for path, params in list_operations():
+        client = reader(path)
+        queries = [{name: value} for name in params for value in MALFORMED]
+        queries.append({name: "\x00" for name in params})
+        for query in queries:
+            response = client.get(path, query)
+            if response.status_code >= 500 or (response.status_code >= 400 and not _error_shape(response)):
+                failures.append((path, query, response.status_code))
+    assert not failures, failures[:20]
+
+
+def test_a_malformed_typed_parameter_is_400_not_ignored(reader):
+    ignored = []
+    for path, params in list_operations():
+        client = reader(path)
+        for name in [name for name, param_schema in params.items() if typed(param_schema)]:
+            response = client.get(path, {name: "abc"})
+            if response.status_code != 400 or name not in response.json():
+                ignored.append((path, name, response.status_code))
+    assert not ignored, ignored
+
+
+def _error_shape(response) -> bool:
+    return response["Content-Type"] == "application/json" and isinstance(response.json(), dict)
