@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from core.api.parsers import json_nesting_exceeds
+from outcomes.models import Assessment
 from patients.models import Patient
 from tests.patients.test_api import INTAKE
 
@@ -114,8 +115,25 @@ def _upload(size: int):
 
 def test_nul_in_json_strings_is_400(api):
     response = api.post("/api/v1/patients/", {**INTAKE, "first_name": "Ma\x00ria"}, format="json")
-    assert response.status_code == 400 and "first_name" in response.json()
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Null characters are not allowed."}
     assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize("answers", [
+    [{"label": "Tying\x00 shoes", "rating": 3}],  # PSFS labels are free text stored as jsonb
+    [{"label\x00": "x", "rating": 3}],
+])
+def test_nul_in_free_form_json_is_400_not_a_database_error(api, patient, answers):
+    response = api.post("/api/v1/assessments/", {"patient": patient.pk, "instrument": "psfs", "answers": answers,
+                                                 "collected_at": "2026-01-05T10:00:00Z"}, format="json")
+    assert response.status_code == 400
+    assert not Assessment.objects.exists()
+
+
+def test_an_escaped_backslash_before_u0000_is_text_not_nul(api):
+    body = json.dumps({**INTAKE, "last_name": "Lopez\\u0000"})
+    assert api.post("/api/v1/patients/", body, content_type="application/json").status_code == 201
 
 
 def test_json_that_is_not_text_or_not_json_is_400(api):
