@@ -83,3 +83,16 @@ def test_a_malformed_typed_parameter_is_400_not_ignored(reader):
 
 def _error_shape(response) -> bool:
     return response["Content-Type"] == "application/json" and isinstance(response.json(), dict)
+
+
+def test_an_unknown_ordering_is_400_and_a_known_one_is_used(reader):
+    ordered = [path for path, params in list_operations() if "ordering" in params]
+    assert "/api/v1/patients/" in ordered
+    for path in ordered:
+        client = reader(path)
+        for bad in ["abc", "id,abc", "--id", "password", "\x00"]:
+            response = client.get(path, {"ordering": bad})
+            assert response.status_code == 400 and set(response.json()) == {"ordering"}, (path, bad)
+    client = reader("/api/v1/patients/")
+    ids = [row["id"] for row in client.get("/api/v1/patients/", {"ordering": "-id"}).json()["results"]]
+    assert ids == sorted(ids, reverse=True) and len(ids) > 1

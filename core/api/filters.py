@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django_filters import rest_framework as drf_filters
+from rest_framework import exceptions, filters
 
 MAX_ID = 2**63 - 1
 
@@ -77,3 +78,27 @@ class IncludeSupersededFilter(BooleanFilter):
     @classmethod
     def wanted(cls, query_params) -> bool:
         return cls.field_class().to_python(query_params.get("include_superseded")) is True
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """`?ordering=-created_at,id` over the view's `ordering_fields`; an unknown field is a 400,
+    not silently the default order."""
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if not raw:
+            return self.get_default_ordering(view)
+        terms = [term.strip() for term in raw.split(",")]
+        valid = self.remove_invalid_fields(queryset, terms, view, request)
+        if len(valid) != len(terms):
+            allowed = ", ".join(name for name, _ in self.get_valid_fields(queryset, view, {"request": request}))
+            raise exceptions.ValidationError(
+                {self.ordering_param: [f"Order by one or more of: {allowed} (- before a field: descending)."]})
+        return valid
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        fields = [name if isinstance(name, str) else name[0] for name in getattr(view, "ordering_fields", None) or []]
+        for parameter in parameters:
+            parameter["description"] = f"Comma-separated, `-` for descending; fields: {', '.join(fields)}."
+        return parameters
