@@ -113,10 +113,10 @@ def _upload(size: int):
     return SimpleUploadedFile("big.bin", b"\0" * size)
 
 
-def test_nul_in_json_strings_is_400(api):
+def test_nul_in_json_strings_is_a_field_error(api):
     response = api.post("/api/v1/patients/", {**INTAKE, "first_name": "Ma\x00ria"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Null characters are not allowed."}
+    assert response.json() == {"first_name": ["Null characters are not allowed."]}
     assert not Patient.objects.exists()
 
 
@@ -128,7 +128,33 @@ def test_nul_in_free_form_json_is_400_not_a_database_error(api, patient, answers
     response = api.post("/api/v1/assessments/", {"patient": patient.pk, "instrument": "psfs", "answers": answers,
                                                  "collected_at": "2026-01-05T10:00:00Z"}, format="json")
     assert response.status_code == 400
+    assert response.json() == {"answers": ["Null characters are not allowed."]}
     assert not Assessment.objects.exists()
+
+
+def test_no_api_input_takes_free_form_json_that_lets_nul_through():
+    from django.urls import get_resolver
+    from rest_framework import serializers
+
+    from core.api.fields import JSONField
+
+    get_resolver().url_patterns  # noqa: B018 - imports every API module
+    loose = [
+        f"{cls.__module__}.{cls.__name__}.{name}"
+        for cls in _subclasses(serializers.Serializer) if cls.__module__.split(".")[0] in PROJECT_APPS
+        for name, field in cls._declared_fields.items()
+        if isinstance(field, serializers.JSONField) and not isinstance(field, JSONField) and not field.read_only
+    ]
+    assert not loose, "use core.api.fields.JSONField for free-form input: " + ", ".join(loose)
+
+
+PROJECT_APPS = {"accounts", "patients", "careplans", "exercises", "coaching", "outcomes", "core", "web"}
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
 
 
 def test_an_escaped_backslash_before_u0000_is_text_not_nul(api):
