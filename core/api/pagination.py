@@ -11,9 +11,9 @@ _WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}$")
 
 
 def _whole_number(request, param: str, *, maximum: int | None = None) -> int | None:
-    """The query parameter as an int from 1 to `maximum`, None when absent; 400 otherwise."""
+    """The query parameter as an int from 1 to `maximum`, None when absent or empty; 400 otherwise."""
     raw = request.query_params.get(param)
-    if raw is None:
+    if not raw:
         return None
     value = int(raw) if _WHOLE_NUMBER.match(raw) else 0
     if not 1 <= value <= (maximum or 10**9):

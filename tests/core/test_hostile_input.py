@@ -208,6 +208,7 @@ def test_a_malformed_page_or_page_size_is_400(api, patient, query):
 
 def test_a_page_past_the_end_is_404_and_a_good_page_size_is_used(api, patient, other_pt):
     assert api.get("/api/v1/patients/?page=2").status_code == 404
+    assert api.get("/api/v1/patients/?page=&page_size=").status_code == 200  # empty: not given
     assert api.get("/api/v1/patients/?page=last").status_code == 200
     assert len(api.get("/api/v1/patients/?page_size=1").json()["results"]) == 1
 
