@@ -56,3 +56,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("web.urls")),
 ]
+
+handler400 = "core.api.errors.bad_request"
+handler404 = "core.api.errors.page_not_found"
+handler500 = "core.api.errors.server_error"

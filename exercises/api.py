@@ -8,7 +8,7 @@ from accounts.roles import Cap, recorded_source
 from careplans.selectors import care_plans_visible_to
 from core.api.concurrency import VersionedMixin, expected_version
 from core.api.fields import ScopedPrimaryKeyRelatedField
-from core.api.filters import IdFilter, IncludeSupersededFilter, SearchFilter
+from core.api.filters import BooleanFilter, IdFilter, IncludeSupersededFilter, SearchFilter
 from core.api.pagination import NewestFirstCursorPagination
 from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedViewSet
 from core.errors import InvalidInput
@@ -80,7 +80,7 @@ class ExerciseFilter(django_filters.FilterSet):
     equipment = django_filters.ChoiceFilter(choices=EXERCISE_EQUIPMENT, method="filter_contains")
     difficulty = django_filters.NumberFilter(field_name="difficulty", min_value=1, max_value=5)
     search = SearchFilter(fields=["name", "instructions"])
-    custom = django_filters.BooleanFilter(field_name="clinic", lookup_expr="isnull", exclude=True)
+    custom = BooleanFilter(field_name="clinic", lookup_expr="isnull", exclude=True)
 
     class Meta:
         model = Exercise

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from accounts.roles import Cap, recorded_source
 from accounts.selectors import clinics_visible_to
-from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.fields import JSONField, ScopedPrimaryKeyRelatedField
 from core.api.filters import IdFilter, IncludeSupersededFilter
 from core.api.pagination import NewestFirstCursorPagination, PagePagination
 from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedViewSet
@@ -54,7 +54,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class AssessmentBodySerializer(serializers.Serializer):
-    answers = serializers.JSONField(help_text="Integers, per clinical-reference §1; PSFS: [{label, rating}].")
+    answers = JSONField(help_text="Integers, per clinical-reference §1; PSFS: [{label, rating}].")
     collected_at = serializers.DateTimeField()
 
 

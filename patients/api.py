@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from accounts.roles import Cap, Role
 from accounts.selectors import clinicians_visible_to, clinics_visible_to
 from careplans.selectors import open_plans_of
-from core.api.fields import ScopedPrimaryKeyRelatedField
-from core.api.filters import IdFilter, SearchFilter
+from core.api.fields import OptionalEmailField, ScopedPrimaryKeyRelatedField
+from core.api.filters import BooleanFilter, IdFilter, SearchFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
 from core.clock import local_today
 from core.errors import InvalidInput
@@ -34,6 +34,7 @@ class PatientSerializer(serializers.ModelSerializer):
     age_risk_factor = serializers.SerializerMethodField()
     red_flag_categories = serializers.SerializerMethodField()
     active_care_plan = serializers.IntegerField(source="active_care_plan_id", read_only=True, allow_null=True)
+    email = OptionalEmailField(read_only=True)
     open_alerts = serializers.IntegerField(source="open_alert_count", read_only=True)
     adherence = serializers.FloatField(read_only=True, allow_null=True,
                                        help_text="Adherence so far of the open care plan (clinical-reference §4).")
@@ -70,6 +71,7 @@ class PatientSerializer(serializers.ModelSerializer):
 class PatientInputSerializer(serializers.ModelSerializer):
     primary_pt = ScopedPrimaryKeyRelatedField(scope=_pts, required=False, allow_null=True)
     coach = ScopedPrimaryKeyRelatedField(scope=_coaches, required=False, allow_null=True)
+    email = OptionalEmailField(max_length=254)
     clinic = ScopedPrimaryKeyRelatedField(
         scope=clinics_visible_to, required=False, help_text="Admins only; staff always create in their own clinic."
     )
@@ -87,7 +89,7 @@ class PatientFilter(django_filters.FilterSet):
     red_flag_status = django_filters.ChoiceFilter(choices=RedFlagStatus.choices)
     coach = IdFilter(field_name="coach_id")
     primary_pt = IdFilter(field_name="primary_pt_id")
-    has_open_alerts = django_filters.BooleanFilter(method="filter_open_alerts")
+    has_open_alerts = BooleanFilter(method="filter_open_alerts")
     adherence_below = django_filters.NumberFilter(field_name="adherence", lookup_expr="lt", min_value=0,
                                                   max_value=1, help_text="e.g. 0.5: patients below 50%.")
 
@@ -195,7 +197,7 @@ class AlertSerializer(serializers.ModelSerializer):
 class AlertFilter(django_filters.FilterSet):
     patient = IdFilter(field_name="patient_id")
     kind = django_filters.ChoiceFilter(choices=Alert.Kind.choices)
-    is_open = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull")
+    is_open = BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull")
 
     class Meta:
         model = Alert

@@ -1,5 +1,6 @@
-"""Schemathesis over /api/schema/, authenticated as a PT, every operation: no 5xx, and every
-response matches the schema. New endpoints are fuzzed automatically."""
+"""Schemathesis over /api/schema/, authenticated as a PT, every operation, with valid and invalid
+data: no 5xx, every status code and content type is documented, and every response matches the
+schema. New endpoints are fuzzed automatically."""
 
 import pytest
 import schemathesis
@@ -9,7 +10,11 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.world import build_world
 
@@ -47,7 +52,8 @@ def test_api_operation(case, pt):
     token = _live_token(pt)
     case.call_and_validate(
         headers={"Authorization": f"Token {token}"},
-        checks=[not_a_server_error, response_schema_conformance],
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                response_schema_conformance],
     )
 
 

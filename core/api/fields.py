@@ -35,3 +35,44 @@ class ClockTimeField(serializers.TimeField):
     def __init__(self, **kwargs):
         kwargs.setdefault("format", "%H:%M")
         super().__init__(**kwargs)
+
+
+class OptionalEmailField(serializers.EmailField):
+    """An address that may be missing: answered as null, never as "" (which the schema's
+    `format: email` refuses); null and "" in input both mean none, stored as ""."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(allow_null=True, allow_blank=not kwargs.get("read_only"))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        is_empty, value = super().validate_empty_values(data)
+        return is_empty, ("" if is_empty and value is None else value)
+
+    def to_representation(self, value):
+        return super().to_representation(value) or None
+
+
+def contains_nul(data) -> bool:
+    """Whether a NUL character is in any string or key of parsed JSON."""
+    if isinstance(data, str):
+        return "\x00" in data
+    if isinstance(data, dict):
+        return any(contains_nul(key) or contains_nul(value) for key, value in data.items())
+    if isinstance(data, list | tuple):
+        return any(contains_nul(item) for item in data)
+    return False
+
+
+class JSONField(serializers.JSONField):
+    """Free-form JSON input. PostgreSQL's jsonb stores no NUL character (a write would fail with a
+    500), so one anywhere in the value is a field error, like DRF's CharField does for text."""
+
+    default_error_messages = {"null_characters": "Null characters are not allowed."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if contains_nul(value):
+            self.fail("null_characters")
+        return value
