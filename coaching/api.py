@@ -16,10 +16,11 @@ from coaching.selectors import (
     outreach_visible_to,
     reminders_visible_to,
 )
-from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField
 from core.api.filters import IdFilter
 from core.api.pagination import NewestFirstCursorPagination
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
+from core.bounds import DAYS_PER_WEEK, Kind
 from patients.selectors import patients_visible_to
 
 
@@ -38,6 +39,8 @@ class CheckInSerializer(serializers.ModelSerializer):
     patient = _patient_field()
     barriers = serializers.ListField(child=serializers.ChoiceField(choices=Barrier.choices), required=False,
                                      max_length=len(Barrier.choices))
+    occurred_at = BoundedDateTimeField(kind=Kind.CLINICAL_TIME)
+    next_check_in = BoundedDateField(kind=Kind.PLAN_DATE, required=False, allow_null=True)
 
     class Meta:
         model = CheckIn
@@ -110,8 +113,8 @@ class CoachingNoteViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Retri
 
 class HabitWeekSerializer(serializers.Serializer):
     week = serializers.IntegerField()
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = serializers.DateField(read_only=True)
+    end = serializers.DateField(read_only=True)
     done = serializers.IntegerField()
     target = serializers.IntegerField()
     met = serializers.BooleanField()
@@ -119,7 +122,8 @@ class HabitWeekSerializer(serializers.Serializer):
 
 class HabitGoalSerializer(serializers.ModelSerializer):
     patient = _patient_field()
-    start_date = serializers.DateField(required=False)
+    target_per_week = serializers.IntegerField(min_value=1, max_value=DAYS_PER_WEEK)
+    start_date = BoundedDateField(kind=Kind.PLAN_DATE, required=False)
     weekly_progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -134,13 +138,15 @@ class HabitGoalSerializer(serializers.ModelSerializer):
 
 
 class HabitGoalUpdateSerializer(serializers.ModelSerializer):
+    target_per_week = serializers.IntegerField(min_value=1, max_value=DAYS_PER_WEEK, required=False)
+
     class Meta:
         model = HabitGoal
         fields = ["description", "target_per_week", "status"]
 
 
 class HabitLogSerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = BoundedDateField(kind=Kind.PAST_DATE)
 
 
 class HabitGoalFilter(PatientFilter):

@@ -7,10 +7,11 @@ from rest_framework.response import Response
 from accounts.roles import Cap, recorded_source
 from careplans.selectors import care_plans_visible_to
 from core.api.concurrency import VersionedMixin, expected_version
-from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField
 from core.api.filters import IdFilter, IncludeSupersededFilter, SearchFilter
 from core.api.pagination import NewestFirstCursorPagination
 from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedViewSet
+from core.bounds import Kind
 from core.errors import InvalidInput
 from exercises import services
 from exercises.models import (
@@ -152,7 +153,7 @@ class PrescriptionSerializer(serializers.ModelSerializer):
 class PrescriptionCreateSerializer(DosageSerializerMixin):
     care_plan = ScopedPrimaryKeyRelatedField(scope=care_plans_visible_to)
     exercise = ScopedPrimaryKeyRelatedField(scope=exercises_visible_to)
-    start_date = serializers.DateField(required=False)
+    start_date = BoundedDateField(kind=Kind.PLAN_DATE, required=False)
 
 
 class PrescriptionModifySerializer(DosageSerializerMixin):
@@ -169,8 +170,8 @@ class DiscontinueSerializer(serializers.Serializer):
 class HistoryEntrySerializer(serializers.Serializer):
     version = serializers.IntegerField()
     changed_by = serializers.IntegerField()
-    changed_at = serializers.DateTimeField()
-    valid_from = serializers.DateTimeField()
+    changed_at = serializers.DateTimeField(read_only=True)
+    valid_from = serializers.DateTimeField(read_only=True)
     reason = serializers.CharField()
     note = serializers.CharField()
     changes = serializers.DictField(child=serializers.ListField(allow_null=True))
@@ -272,7 +273,7 @@ class TemplateUpdateSerializer(TemplateInputSerializer):
 
 class ApplyTemplateSerializer(serializers.Serializer):
     care_plan = ScopedPrimaryKeyRelatedField(scope=care_plans_visible_to)
-    start_date = serializers.DateField(required=False)
+    start_date = BoundedDateField(kind=Kind.PLAN_DATE, required=False)
 
 
 class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -338,7 +339,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class SessionBodySerializer(serializers.Serializer):
-    performed_at = serializers.DateTimeField()
+    performed_at = BoundedDateTimeField(kind=Kind.CLINICAL_TIME)
     prescriptions = ScopedPrimaryKeyRelatedField(scope=prescriptions_visible_to, many=True)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=600, required=False, allow_null=True)
     pain_during = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)

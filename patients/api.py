@@ -8,9 +8,10 @@ from rest_framework.response import Response
 from accounts.roles import Cap, Role
 from accounts.selectors import clinicians_visible_to, clinics_visible_to
 from careplans.selectors import open_plans_of
-from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, ScopedPrimaryKeyRelatedField
 from core.api.filters import IdFilter, SearchFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
+from core.bounds import Kind
 from core.clock import local_today
 from core.errors import InvalidInput
 from core.queries import SubqueryCount
@@ -68,6 +69,8 @@ class PatientSerializer(serializers.ModelSerializer):
 
 
 class PatientInputSerializer(serializers.ModelSerializer):
+    date_of_birth = BoundedDateField(kind=Kind.PAST_DATE)
+    pain_onset_date = BoundedDateField(kind=Kind.PAST_DATE)
     primary_pt = ScopedPrimaryKeyRelatedField(scope=_pts, required=False, allow_null=True)
     coach = ScopedPrimaryKeyRelatedField(scope=_coaches, required=False, allow_null=True)
     clinic = ScopedPrimaryKeyRelatedField(

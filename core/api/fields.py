@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.filters import MAX_ID as _MAX_ID
+from core.bounds import Bounded, Kind
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -35,3 +36,20 @@ class ClockTimeField(serializers.TimeField):
     def __init__(self, **kwargs):
         kwargs.setdefault("format", "%H:%M")
         super().__init__(**kwargs)
+
+
+class BoundedDateField(serializers.DateField):
+    """A date within the range of `kind` (core.bounds): outside it, 400 on this field."""
+
+    def __init__(self, *, kind: Kind, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(Bounded(kind))
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A timestamp within the range of `kind` (core.bounds): outside it, 400 on this field. (An offset
+    that pushes it outside years 1..9999 in UTC is DRF's own "out of range" 400.)"""
+
+    def __init__(self, *, kind: Kind, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(Bounded(kind))
