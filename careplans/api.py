@@ -12,7 +12,7 @@ from careplans.models import CarePlan, Equipment, Goal, GoalCategory, Modality, 
 from careplans.schedule import plan_week, reassessment_schedule
 from careplans.selectors import care_plan_list, care_plans_visible_to, coverage_summary, visits_visible_to
 from core.api.concurrency import VersionedMixin, expected_version
-from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import IdFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
 from core.bounds import Kind
@@ -56,13 +56,14 @@ class CarePlanSerializer(serializers.ModelSerializer):
     week = serializers.SerializerMethodField()
     reassessments_due = serializers.SerializerMethodField()
     adherence = serializers.SerializerMethodField()
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = CarePlan
         fields = [
             "id", "patient", "lead_pt", "status", "start_date", "planned_weeks", "episode_type", "week",
             "reassessments_due", "adherence", "goals", "coverage", "modalities", "equipment", "activated_at",
-            "discharged_at", "version", "created_at", "updated_at",
+            "discharged_at", "version", "created_at", "updated_at", "suspect_dates",
         ]
         read_only_fields = fields
 
@@ -247,11 +248,12 @@ class VisitSerializer(serializers.ModelSerializer):
     care_plan = ScopedPrimaryKeyRelatedField(scope=care_plans_visible_to)
     patient = serializers.IntegerField(source="care_plan.patient_id", read_only=True)
     occurred_at = BoundedDateTimeField(kind=Kind.CLINICAL_TIME)
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = Visit
         fields = ["id", "care_plan", "patient", "occurred_at", "mode", "kind", "notes", "movement_assessment",
-                  "recorded_by", "created_at"]
+                  "recorded_by", "created_at", "suspect_dates"]
         read_only_fields = ["id", "patient", "recorded_by", "created_at"]
         extra_kwargs = {"notes": {"max_length": 20000}, "movement_assessment": {"max_length": 20000}}
 

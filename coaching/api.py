@@ -16,7 +16,7 @@ from coaching.selectors import (
     outreach_visible_to,
     reminders_visible_to,
 )
-from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import IdFilter
 from core.api.pagination import NewestFirstCursorPagination
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
@@ -41,11 +41,12 @@ class CheckInSerializer(serializers.ModelSerializer):
                                      max_length=len(Barrier.choices))
     occurred_at = BoundedDateTimeField(kind=Kind.CLINICAL_TIME)
     next_check_in = BoundedDateField(kind=Kind.PLAN_DATE, required=False, allow_null=True)
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = CheckIn
         fields = ["id", "patient", "coach", "occurred_at", "channel", "mood", "confidence", "barriers", "notes",
-                  "agreed", "next_check_in", "created_at"]
+                  "agreed", "next_check_in", "created_at", "suspect_dates"]
         read_only_fields = ["id", "coach", "created_at"]
         extra_kwargs = {"notes": {"max_length": 20000}, "agreed": {"max_length": 5000}}
 
@@ -125,11 +126,12 @@ class HabitGoalSerializer(serializers.ModelSerializer):
     target_per_week = serializers.IntegerField(min_value=1, max_value=DAYS_PER_WEEK)
     start_date = BoundedDateField(kind=Kind.PLAN_DATE, required=False)
     weekly_progress = serializers.SerializerMethodField()
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = HabitGoal
         fields = ["id", "patient", "description", "target_per_week", "start_date", "status", "weekly_progress",
-                  "created_by", "created_at", "updated_at"]
+                  "created_by", "created_at", "updated_at", "suspect_dates"]
         read_only_fields = ["id", "status", "created_by", "created_at", "updated_at"]  # status: HabitGoalUpdate
 
     @extend_schema_field(HabitWeekSerializer(many=True))

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
@@ -28,6 +30,7 @@ EARLIEST_MOMENT = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 PLAN_YEARS = 5
 PLAN_SPAN = dt.timedelta(days=round(365.25 * PLAN_YEARS))
 DAYS_PER_WEEK = 7  # a habit kept "n days a week": n cannot exceed the week
+CLINICAL_APPS = frozenset({"accounts", "patients", "careplans", "exercises", "coaching", "outcomes"})
 
 # The edge does not know the patient yet (a field is validated before the body's patient is looked
 # up), so "today" there is every local today on Earth: from the last zone to see midnight (UTC-12)
@@ -141,6 +144,29 @@ def later(day: dt.date, *, days: int) -> dt.date | None:
         return day + dt.timedelta(days=days)
     except OverflowError:
         return None
+
+
+def suspect_rows(registry, *, app_labels: set[str], sample: int = 20) -> list[dict]:
+    """Rows of `app_labels` whose dates or times lie outside `sane_range`, per model and field: the
+    count and up to `sample` ids. Only ids are read: a year-1 timestamp may not even load in Python.
+    `registry` is `django.apps.apps` or a migration's historical apps."""
+    first, last = sane_range()
+    moments = (dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC),
+               dt.datetime.combine(last, dt.time.max, tzinfo=dt.UTC))
+    found = []
+    for model in registry.get_models():
+        if model._meta.app_label not in app_labels:
+            continue
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, models.DateField):  # DateTimeField is a DateField too
+                continue
+            low, high = moments if isinstance(field, models.DateTimeField) else (first, last)
+            rows = model._base_manager.filter(Q(**{f"{field.name}__lt": low}) | Q(**{f"{field.name}__gt": high}))
+            count = rows.count()
+            if count:
+                ids = list(rows.order_by("pk").values_list("pk", flat=True)[:sample])
+                found.append({"model": model._meta.label, "field": field.name, "count": count, "ids": ids})
+    return found
 
 
 # --- Form fields ---------------------------------------------------------------------------------

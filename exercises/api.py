@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from accounts.roles import Cap, recorded_source
 from careplans.selectors import care_plans_visible_to
 from core.api.concurrency import VersionedMixin, expected_version
-from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import IdFilter, IncludeSupersededFilter, SearchFilter
 from core.api.pagination import NewestFirstCursorPagination
 from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedViewSet
@@ -141,12 +141,13 @@ class DosageSerializerMixin(serializers.Serializer):
 
 class PrescriptionSerializer(serializers.ModelSerializer):
     patient = serializers.IntegerField(source="care_plan.patient_id", read_only=True)
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = Prescription
         fields = ["id", "care_plan", "patient", "exercise", "sets", "reps", "hold_seconds", "times_per_week",
                   "side", "load", "notes", "start_date", "status", "version", "created_by", "created_at",
-                  "updated_at"]
+                  "updated_at", "suspect_dates"]
         read_only_fields = fields
 
 
@@ -326,12 +327,13 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 class SessionSerializer(serializers.ModelSerializer):
     prescriptions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     is_superseded = serializers.SerializerMethodField()
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = ExerciseSession
         fields = ["id", "patient", "care_plan", "performed_at", "prescriptions", "duration_minutes", "pain_during",
                   "source", "external_id", "recorded_by", "created_at", "supersedes", "supersede_reason",
-                  "superseded_at", "is_superseded"]
+                  "superseded_at", "is_superseded", "suspect_dates"]
         read_only_fields = fields
 
     def get_is_superseded(self, session) -> bool:

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from accounts.roles import Cap, recorded_source
 from accounts.selectors import clinics_visible_to
-from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import IdFilter, IncludeSupersededFilter
 from core.api.pagination import NewestFirstCursorPagination, PagePagination
 from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedViewSet
@@ -33,12 +33,13 @@ class AssessmentSerializer(serializers.ModelSerializer):
     band = serializers.SerializerMethodField()
     loinc = serializers.SerializerMethodField()
     is_superseded = serializers.SerializerMethodField()
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = Assessment
         fields = ["id", "patient", "care_plan", "instrument", "answers", "score", "band", "loinc", "collected_at",
                   "source", "external_id", "recorded_by", "created_at", "supersedes", "supersede_reason",
-                  "superseded_at", "is_superseded"]
+                  "superseded_at", "is_superseded", "suspect_dates"]
         read_only_fields = fields
 
     def get_score(self, assessment) -> float:

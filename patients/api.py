@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from accounts.roles import Cap, Role
 from accounts.selectors import clinicians_visible_to, clinics_visible_to
 from careplans.selectors import open_plans_of
-from core.api.fields import BoundedDateField, ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import IdFilter, SearchFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
 from core.bounds import Kind
@@ -38,6 +38,7 @@ class PatientSerializer(serializers.ModelSerializer):
     open_alerts = serializers.IntegerField(source="open_alert_count", read_only=True)
     adherence = serializers.FloatField(read_only=True, allow_null=True,
                                        help_text="Adherence so far of the open care plan (clinical-reference §4).")
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = Patient
@@ -47,6 +48,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "pain_onset_date", "episode_type", "symptoms", "red_flags", "red_flag_categories",
             "red_flag_status", "red_flag_reviewed_by", "red_flag_reviewed_at", "red_flag_review_note",
             "primary_pt", "coach", "active_care_plan", "adherence", "open_alerts", "created_at", "updated_at",
+            "suspect_dates",
         ]
         read_only_fields = fields
 

@@ -2,9 +2,12 @@
 placeholders): every page and list still answers, shows them, and marks them as suspect."""
 
 import datetime as dt
+import importlib
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
+from django.core.management import call_command
 from django.urls import reverse
 
 from careplans.models import CarePlan, Visit
@@ -73,6 +76,15 @@ def test_api_lists_and_details_answer_with_suspect_rows(client_for, pt, manager,
                 assert api.get(f"/api/v1/care-plans/{pl.pk}/adherence/").status_code == 200
                 assert api.get(f"/api/v1/care-plans/{pl.pk}/prescriptions-as-of/",
                                {"at": "2026-03-01T00:00:00Z"}).status_code == 200
+        api = client_for(pt)
+        assert api.get(f"/api/v1/care-plans/{plan.pk}/").json()["suspect_dates"] == ["start_date"]
+        assert api.get(f"/api/v1/patients/{ancient.pk}/").json()["suspect_dates"] == ["date_of_birth",
+                                                                                     "pain_onset_date"]
+        assert api.get(f"/api/v1/patients/{patient.pk}/").json()["suspect_dates"] == []
+        marked = [row["suspect_dates"] for row in api.get("/api/v1/assessments/").json()["results"]]
+        assert marked == [["collected_at"]] * 4
+        marked = [row["suspect_dates"] for row in api.get("/api/v1/check-ins/").json()["results"]]
+        assert marked == [["occurred_at", "next_check_in"]] * 2
 
 
 @pytest.mark.parametrize("instant", INSTANTS)
@@ -85,7 +97,9 @@ def test_pages_answer_and_mark_suspect_dates(client, pt, coach, manager, suspect
                 response = client.get(reverse("web:patient", args=[p.pk]))
                 assert response.status_code == 200, user.role
                 assert "suspect date" in response.content.decode()
-            assert client.get(reverse("web:patients")).status_code == 200
+            listing = client.get(reverse("web:patients"))
+            assert listing.status_code == 200
+            assert listing.content.decode().count("suspect date") == 2  # both open plans' start dates
         client.force_login(coach)
         assert client.get(reverse("web:coach")).status_code == 200
         client.force_login(manager)
@@ -98,3 +112,18 @@ def test_a_sane_date_is_not_marked(client, pt, patient):
     CarePlanFactory(patient=patient, lead_pt=pt, start_date=today(), status=CarePlan.Status.ACTIVE)
     client.force_login(pt)
     assert "suspect date" not in client.get(reverse("web:patient", args=[patient.pk])).content.decode()
+
+
+def test_the_migration_and_the_command_list_suspect_rows(suspect_world, capsys):
+    _, plan, ancient, old_plan = suspect_world
+    migration = importlib.import_module("core.migrations.0002_report_suspect_dates")
+    migration.report(django_apps, None)
+    call_command("suspect_dates")
+    out = capsys.readouterr().out
+    for label in ("outcomes.Assessment.collected_at: 4 row(s)", "careplans.Visit.occurred_at: 2 row(s)",
+                  f"careplans.CarePlan.start_date: 2 row(s), ids {sorted([plan.pk, old_plan.pk])}",
+                  f"patients.Patient.date_of_birth: 1 row(s), ids [{ancient.pk}]",
+                  "exercises.ExerciseSession.performed_at: 2 row(s)", "coaching.CheckIn.next_check_in: 2 row(s)",
+                  "coaching.HabitGoal.start_date: 4 row(s)", "exercises.Prescription.start_date: 2 row(s)"):
+        assert out.count(label) == 2, label
+    assert out.rstrip().endswith(" suspect date(s).")
