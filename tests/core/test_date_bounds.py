@@ -210,3 +210,13 @@ def test_today_in_the_bounds_is_every_local_today(instant):
         assert moment_range(Kind.CLINICAL_TIME)[1] == now + dt.timedelta(minutes=5)
         assert not is_suspect(now) and not is_suspect(dt.date(1900, 1, 1))
         assert is_suspect(dt.datetime(1, 1, 1, tzinfo=dt.UTC)) and is_suspect(dt.date(9999, 12, 31))
+
+
+def test_a_year_one_check_in_with_a_next_date_is_a_400_not_a_500(client_for, coach, patient):
+    """It used to reach the service, whose `occurred_at - 1 day` left year 1: a 500."""
+    before = _row_counts()
+    response = client_for(coach).post("/api/v1/check-ins/", {
+        "patient": patient.pk, "channel": "phone", "mood": 3, "confidence": 5, "occurred_at": MIN_VALUE,
+        "next_check_in": str(today() + dt.timedelta(days=7))}, format="json")
+    assert (response.status_code, list(response.json())) == (400, ["occurred_at"])
+    assert _row_counts() == before
