@@ -127,3 +127,19 @@ def test_the_migration_and_the_command_list_suspect_rows(suspect_world, capsys):
                   "coaching.HabitGoal.start_date: 4 row(s)", "exercises.Prescription.start_date: 2 row(s)"):
         assert out.count(label) == 2, label
     assert out.rstrip().endswith(" suspect date(s).")
+
+
+def test_a_report_over_suspect_rows_completes_and_its_page_answers(client, client_for, clinic, pt, coach, manager,
+                                                                    suspect_world, django_capture_on_commit_callbacks):
+    sane = PatientFactory(clinic=clinic, primary_pt=pt, coach=coach)
+    sane_plan = CarePlanFactory(patient=sane, lead_pt=pt, start_date=today() - dt.timedelta(days=120),
+                                status=CarePlan.Status.ACTIVE)
+    _suspect_history(sane, sane_plan, pt, coach)
+    body = {"start_from": "1900-01-01", "start_to": str(today()), "as_of": str(today())}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(manager).post("/api/v1/reports/outcomes/", body, format="json")
+    assert response.status_code == 202, response.content
+    report = client_for(manager).get(f"/api/v1/reports/outcomes/{response.json()['id']}/").json()
+    assert report["status"] == "done", report.get("error")
+    client.force_login(manager)
+    assert client.get(reverse("web:dashboard"), {"report": report["id"]}).status_code == 200
