@@ -12,9 +12,10 @@ from careplans.models import CarePlan, Equipment, Goal, GoalCategory, Modality, 
 from careplans.schedule import plan_week, reassessment_schedule
 from careplans.selectors import care_plan_list, care_plans_visible_to, coverage_summary, visits_visible_to
 from core.api.concurrency import VersionedMixin, expected_version
-from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import IdFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
+from core.bounds import Kind
 from core.clock import local_today
 from exercises.models import PrescriptionVersion
 from exercises.selectors import plan_adherence_sql, plans_adherence, prescriptions_as_of, weekly_adherence
@@ -45,7 +46,7 @@ class CoverageSerializer(CoverageInputSerializer):
 
 class ReassessmentDueSerializer(serializers.Serializer):
     week = serializers.IntegerField()
-    due_date = serializers.DateField()
+    due_date = serializers.DateField(read_only=True)
 
 
 class CarePlanSerializer(serializers.ModelSerializer):
@@ -55,13 +56,14 @@ class CarePlanSerializer(serializers.ModelSerializer):
     week = serializers.SerializerMethodField()
     reassessments_due = serializers.SerializerMethodField()
     adherence = serializers.SerializerMethodField()
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = CarePlan
         fields = [
             "id", "patient", "lead_pt", "status", "start_date", "planned_weeks", "episode_type", "week",
             "reassessments_due", "adherence", "goals", "coverage", "modalities", "equipment", "activated_at",
-            "discharged_at", "version", "created_at", "updated_at",
+            "discharged_at", "version", "created_at", "updated_at", "suspect_dates",
         ]
         read_only_fields = fields
 
@@ -88,7 +90,7 @@ def _pts(user):
 
 class CarePlanCreateSerializer(serializers.Serializer):
     patient = ScopedPrimaryKeyRelatedField(scope=patients_visible_to)
-    start_date = serializers.DateField()
+    start_date = BoundedDateField(kind=Kind.PLAN_DATE)
     goals = GoalSerializer(many=True, required=False)
     coverage = CoverageInputSerializer(required=False)
     modalities = serializers.ListField(child=serializers.ChoiceField(choices=Modality.choices), required=False,
@@ -100,7 +102,7 @@ class CarePlanCreateSerializer(serializers.Serializer):
 
 class CarePlanUpdateSerializer(CarePlanCreateSerializer):
     patient = None
-    start_date = serializers.DateField(required=False)
+    start_date = BoundedDateField(kind=Kind.PLAN_DATE, required=False)
     planned_weeks = serializers.IntegerField(min_value=1, max_value=52, required=False)
 
 
@@ -119,17 +121,18 @@ class CarePlanFilter(django_filters.FilterSet):
 
 
 class AsOfSerializer(serializers.Serializer):
-    as_of = serializers.DateField(required=False, help_text="Report date; default: the patient's today.")
+    as_of = BoundedDateField(kind=Kind.REPORT_DATE, required=False,
+                             help_text="Report date; default: the patient's today.")
 
 
 class AtSerializer(serializers.Serializer):
-    at = serializers.DateTimeField(help_text="An ISO 8601 timestamp, e.g. 2026-03-01T12:00:00Z.")
+    at = BoundedDateTimeField(kind=Kind.REPORT_DATE, help_text="An ISO 8601 timestamp, e.g. 2026-03-01T12:00:00Z.")
 
 
 class AdherenceWeekSerializer(serializers.Serializer):
     week = serializers.IntegerField()
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = serializers.DateField(read_only=True)
+    end = serializers.DateField(read_only=True)
     target = serializers.IntegerField(allow_null=True)
     done = serializers.IntegerField()
     adherence = serializers.FloatField(allow_null=True)
@@ -244,11 +247,13 @@ class CarePlanViewSet(VersionedMixin, AuditedReadsMixin, mixins.ListModelMixin, 
 class VisitSerializer(serializers.ModelSerializer):
     care_plan = ScopedPrimaryKeyRelatedField(scope=care_plans_visible_to)
     patient = serializers.IntegerField(source="care_plan.patient_id", read_only=True)
+    occurred_at = BoundedDateTimeField(kind=Kind.CLINICAL_TIME)
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = Visit
         fields = ["id", "care_plan", "patient", "occurred_at", "mode", "kind", "notes", "movement_assessment",
-                  "recorded_by", "created_at"]
+                  "recorded_by", "created_at", "suspect_dates"]
         read_only_fields = ["id", "patient", "recorded_by", "created_at"]
         extra_kwargs = {"notes": {"max_length": 20000}, "movement_assessment": {"max_length": 20000}}
 

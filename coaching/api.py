@@ -16,10 +16,11 @@ from coaching.selectors import (
     outreach_visible_to,
     reminders_visible_to,
 )
-from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import IdFilter
 from core.api.pagination import NewestFirstCursorPagination
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
+from core.bounds import DAYS_PER_WEEK, Kind
 from patients.selectors import patients_visible_to
 
 
@@ -38,11 +39,14 @@ class CheckInSerializer(serializers.ModelSerializer):
     patient = _patient_field()
     barriers = serializers.ListField(child=serializers.ChoiceField(choices=Barrier.choices), required=False,
                                      max_length=len(Barrier.choices))
+    occurred_at = BoundedDateTimeField(kind=Kind.CLINICAL_TIME)
+    next_check_in = BoundedDateField(kind=Kind.PLAN_DATE, required=False, allow_null=True)
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = CheckIn
         fields = ["id", "patient", "coach", "occurred_at", "channel", "mood", "confidence", "barriers", "notes",
-                  "agreed", "next_check_in", "created_at"]
+                  "agreed", "next_check_in", "created_at", "suspect_dates"]
         read_only_fields = ["id", "coach", "created_at"]
         extra_kwargs = {"notes": {"max_length": 20000}, "agreed": {"max_length": 5000}}
 
@@ -110,8 +114,8 @@ class CoachingNoteViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Retri
 
 class HabitWeekSerializer(serializers.Serializer):
     week = serializers.IntegerField()
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = serializers.DateField(read_only=True)
+    end = serializers.DateField(read_only=True)
     done = serializers.IntegerField()
     target = serializers.IntegerField()
     met = serializers.BooleanField()
@@ -119,13 +123,15 @@ class HabitWeekSerializer(serializers.Serializer):
 
 class HabitGoalSerializer(serializers.ModelSerializer):
     patient = _patient_field()
-    start_date = serializers.DateField(required=False)
+    target_per_week = serializers.IntegerField(min_value=1, max_value=DAYS_PER_WEEK)
+    start_date = BoundedDateField(kind=Kind.PLAN_DATE, required=False)
     weekly_progress = serializers.SerializerMethodField()
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = HabitGoal
         fields = ["id", "patient", "description", "target_per_week", "start_date", "status", "weekly_progress",
-                  "created_by", "created_at", "updated_at"]
+                  "created_by", "created_at", "updated_at", "suspect_dates"]
         read_only_fields = ["id", "status", "created_by", "created_at", "updated_at"]  # status: HabitGoalUpdate
 
     @extend_schema_field(HabitWeekSerializer(many=True))
@@ -134,13 +140,15 @@ class HabitGoalSerializer(serializers.ModelSerializer):
 
 
 class HabitGoalUpdateSerializer(serializers.ModelSerializer):
+    target_per_week = serializers.IntegerField(min_value=1, max_value=DAYS_PER_WEEK, required=False)
+
     class Meta:
         model = HabitGoal
         fields = ["description", "target_per_week", "status"]
 
 
 class HabitLogSerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = BoundedDateField(kind=Kind.PAST_DATE)
 
 
 class HabitGoalFilter(PatientFilter):

@@ -7,10 +7,11 @@ from rest_framework.response import Response
 from accounts.roles import Cap, recorded_source
 from careplans.selectors import care_plans_visible_to
 from core.api.concurrency import VersionedMixin, expected_version
-from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import BooleanFilter, IdFilter, IncludeSupersededFilter, SearchFilter
 from core.api.pagination import NewestFirstCursorPagination
 from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedViewSet
+from core.bounds import Kind
 from core.errors import InvalidInput
 from exercises import services
 from exercises.models import (
@@ -140,19 +141,20 @@ class DosageSerializerMixin(serializers.Serializer):
 
 class PrescriptionSerializer(serializers.ModelSerializer):
     patient = serializers.IntegerField(source="care_plan.patient_id", read_only=True)
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = Prescription
         fields = ["id", "care_plan", "patient", "exercise", "sets", "reps", "hold_seconds", "times_per_week",
                   "side", "load", "notes", "start_date", "status", "version", "created_by", "created_at",
-                  "updated_at"]
+                  "updated_at", "suspect_dates"]
         read_only_fields = fields
 
 
 class PrescriptionCreateSerializer(DosageSerializerMixin):
     care_plan = ScopedPrimaryKeyRelatedField(scope=care_plans_visible_to)
     exercise = ScopedPrimaryKeyRelatedField(scope=exercises_visible_to)
-    start_date = serializers.DateField(required=False)
+    start_date = BoundedDateField(kind=Kind.PLAN_DATE, required=False)
 
 
 class PrescriptionModifySerializer(DosageSerializerMixin):
@@ -169,8 +171,8 @@ class DiscontinueSerializer(serializers.Serializer):
 class HistoryEntrySerializer(serializers.Serializer):
     version = serializers.IntegerField()
     changed_by = serializers.IntegerField()
-    changed_at = serializers.DateTimeField()
-    valid_from = serializers.DateTimeField()
+    changed_at = serializers.DateTimeField(read_only=True)
+    valid_from = serializers.DateTimeField(read_only=True)
     reason = serializers.CharField()
     note = serializers.CharField()
     changes = serializers.DictField(child=serializers.ListField(allow_null=True))
@@ -272,7 +274,7 @@ class TemplateUpdateSerializer(TemplateInputSerializer):
 
 class ApplyTemplateSerializer(serializers.Serializer):
     care_plan = ScopedPrimaryKeyRelatedField(scope=care_plans_visible_to)
-    start_date = serializers.DateField(required=False)
+    start_date = BoundedDateField(kind=Kind.PLAN_DATE, required=False)
 
 
 class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -325,12 +327,13 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 class SessionSerializer(serializers.ModelSerializer):
     prescriptions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     is_superseded = serializers.SerializerMethodField()
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = ExerciseSession
         fields = ["id", "patient", "care_plan", "performed_at", "prescriptions", "duration_minutes", "pain_during",
                   "source", "external_id", "recorded_by", "created_at", "supersedes", "supersede_reason",
-                  "superseded_at", "is_superseded"]
+                  "superseded_at", "is_superseded", "suspect_dates"]
         read_only_fields = fields
 
     def get_is_superseded(self, session) -> bool:
@@ -338,7 +341,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class SessionBodySerializer(serializers.Serializer):
-    performed_at = serializers.DateTimeField()
+    performed_at = BoundedDateTimeField(kind=Kind.CLINICAL_TIME)
     prescriptions = ScopedPrimaryKeyRelatedField(scope=prescriptions_visible_to, many=True)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=600, required=False, allow_null=True)
     pain_during = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)

@@ -11,11 +11,18 @@ from rest_framework.response import Response
 
 from accounts.roles import Cap, recorded_source
 from accounts.selectors import clinics_visible_to
-from core.api.fields import JSONField, ScopedPrimaryKeyRelatedField
+from core.api.fields import (
+    BoundedDateField,
+    BoundedDateTimeField,
+    JSONField,
+    ScopedPrimaryKeyRelatedField,
+    SuspectDatesField,
+)
 from core.api.filters import IdFilter, IncludeSupersededFilter
 from core.api.pagination import NewestFirstCursorPagination, PagePagination
 from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedViewSet
 from core.audit import record_reads
+from core.bounds import Kind
 from core.errors import InvalidInput
 from outcomes import services
 from outcomes.instruments import INSTRUMENTS, Code
@@ -32,12 +39,13 @@ class AssessmentSerializer(serializers.ModelSerializer):
     band = serializers.SerializerMethodField()
     loinc = serializers.SerializerMethodField()
     is_superseded = serializers.SerializerMethodField()
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = Assessment
         fields = ["id", "patient", "care_plan", "instrument", "answers", "score", "band", "loinc", "collected_at",
                   "source", "external_id", "recorded_by", "created_at", "supersedes", "supersede_reason",
-                  "superseded_at", "is_superseded"]
+                  "superseded_at", "is_superseded", "suspect_dates"]
         read_only_fields = fields
 
     def get_score(self, assessment) -> float:
@@ -55,7 +63,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 class AssessmentBodySerializer(serializers.Serializer):
     answers = JSONField(help_text="Integers, per clinical-reference §1; PSFS: [{label, rating}].")
-    collected_at = serializers.DateTimeField()
+    collected_at = BoundedDateTimeField(kind=Kind.CLINICAL_TIME)
 
 
 class AssessmentCreateSerializer(AssessmentBodySerializer):
@@ -127,9 +135,9 @@ class ReassessmentStatusSerializer(serializers.Serializer):
     patient_name = serializers.SerializerMethodField()
     point = serializers.CharField()
     week = serializers.IntegerField()
-    due_date = serializers.DateField()
-    window_start = serializers.DateField()
-    window_end = serializers.DateField()
+    due_date = serializers.DateField(read_only=True)
+    window_start = serializers.DateField(read_only=True)
+    window_end = serializers.DateField(read_only=True)
     status = serializers.ChoiceField(choices=REASSESSMENT_STATUSES)
 
     def get_patient_name(self, row) -> str:
@@ -174,9 +182,9 @@ class ReassessmentViewSet(mixins.ListModelMixin, ScopedViewSet):
 class ReportRequestSerializer(serializers.Serializer):
     clinic = ScopedPrimaryKeyRelatedField(scope=clinics_visible_to, required=False, allow_null=True,
                                           help_text="Admins only: a clinic, or empty for every clinic.")
-    start_from = serializers.DateField()
-    start_to = serializers.DateField()
-    as_of = serializers.DateField(required=False, help_text="The report date; default today.")
+    start_from = BoundedDateField(kind=Kind.REPORT_DATE)
+    start_to = BoundedDateField(kind=Kind.REPORT_DATE)
+    as_of = BoundedDateField(kind=Kind.REPORT_DATE, required=False, help_text="The report date; default today.")
     segment_by = serializers.ChoiceField(choices=OutcomeReport.Segment.choices, required=False, default="")
 
 

@@ -4,6 +4,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from careplans.selectors import care_plans_visible_to
+from core.bounds import sane_range
 from outcomes.models import Assessment, OutcomeReport
 from patients.selectors import patients_visible_to
 
@@ -44,6 +45,7 @@ def reassessments(user, *, statuses=None, patient_id=None, today: dt.date | None
             FROM careplans_careplan cp JOIN patients_patient p ON p.id = cp.patient_id
             WHERE cp.status IN ('active', 'paused') AND cp.id IN ({plans_sql})
               AND (%s::bigint IS NULL OR cp.patient_id = %s::bigint)
+              AND cp.start_date BETWEEN %s AND %s  -- a suspect start has no schedule (core.bounds)
         ),
         points (name, week, due, low, high) AS (VALUES {points}),
         checked AS (
@@ -64,7 +66,7 @@ def reassessments(user, *, statuses=None, patient_id=None, today: dt.date | None
         SELECT id, patient_id, clinic_id, first_name, last_name, point, week, due_date, window_start, window_end, status
         FROM statuses WHERE (%s::text[] IS NULL OR status = ANY(%s::text[]))
         ORDER BY due_date, id, week"""
-    params = [today, *plans_params, patient_id, patient_id, statuses, statuses]
+    params = [today, *plans_params, patient_id, patient_id, *sane_range(), statuses, statuses]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]

@@ -8,9 +8,10 @@ from rest_framework.response import Response
 from accounts.roles import Cap, Role
 from accounts.selectors import clinicians_visible_to, clinics_visible_to
 from careplans.selectors import open_plans_of
-from core.api.fields import OptionalEmailField, ScopedPrimaryKeyRelatedField
+from core.api.fields import BoundedDateField, OptionalEmailField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import BooleanFilter, IdFilter, SearchFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
+from core.bounds import Kind
 from core.clock import local_today
 from core.errors import InvalidInput
 from core.queries import SubqueryCount
@@ -38,6 +39,7 @@ class PatientSerializer(serializers.ModelSerializer):
     open_alerts = serializers.IntegerField(source="open_alert_count", read_only=True)
     adherence = serializers.FloatField(read_only=True, allow_null=True,
                                        help_text="Adherence so far of the open care plan (clinical-reference §4).")
+    suspect_dates = SuspectDatesField()
 
     class Meta:
         model = Patient
@@ -47,6 +49,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "pain_onset_date", "episode_type", "symptoms", "red_flags", "red_flag_categories",
             "red_flag_status", "red_flag_reviewed_by", "red_flag_reviewed_at", "red_flag_review_note",
             "primary_pt", "coach", "active_care_plan", "adherence", "open_alerts", "created_at", "updated_at",
+            "suspect_dates",
         ]
         read_only_fields = fields
 
@@ -69,6 +72,8 @@ class PatientSerializer(serializers.ModelSerializer):
 
 
 class PatientInputSerializer(serializers.ModelSerializer):
+    date_of_birth = BoundedDateField(kind=Kind.PAST_DATE)
+    pain_onset_date = BoundedDateField(kind=Kind.PAST_DATE)
     primary_pt = ScopedPrimaryKeyRelatedField(scope=_pts, required=False, allow_null=True)
     coach = ScopedPrimaryKeyRelatedField(scope=_coaches, required=False, allow_null=True)
     email = OptionalEmailField(max_length=254)

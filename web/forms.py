@@ -10,6 +10,7 @@ from accounts.roles import Role
 from accounts.selectors import clinicians_visible_to
 from careplans.models import CarePlan, Equipment, Goal, GoalCategory, Modality, Visit
 from coaching.models import Barrier, CheckIn, HabitGoal
+from core.bounds import DAYS_PER_WEEK, BoundedDateFormField, BoundedDateTimeFormField, Kind
 from exercises.models import ChangeReason, Side
 from outcomes.instruments import Code
 from outcomes.models import OutcomeReport
@@ -18,6 +19,7 @@ from patients.models import Patient, RedFlagStatus, Symptom
 
 MODIFY_REASONS = [choice for choice in ChangeReason.choices if choice[0] != ChangeReason.PRESCRIBED]
 DATE = forms.DateInput(attrs={"type": "date"})
+WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"})
 
 
 def any_of(choices, **kwargs) -> forms.MultipleChoiceField:
@@ -32,12 +34,13 @@ class IntakeForm(forms.ModelForm):
     symptoms = any_of(Symptom.choices)
     red_flags = any_of(RedFlag.choices, help_text="A new red flag makes the status positive and alerts the care "
                                                   "team; removing one does not clear it.")
+    date_of_birth = BoundedDateFormField(kind=Kind.PAST_DATE, widget=DATE)
+    pain_onset_date = BoundedDateFormField(kind=Kind.PAST_DATE, widget=DATE)
 
     class Meta:
         model = Patient
         fields = ["first_name", "last_name", "date_of_birth", "sex", "email", "phone", "timezone", "reminder_channel",
                   "pain_region", "pain_onset_date", "symptoms", "red_flags", "primary_pt", "coach"]
-        widgets = {"date_of_birth": DATE, "pain_onset_date": DATE}
         help_texts = {"timezone": "IANA name, e.g. America/New_York"}
 
     def __init__(self, *args, user, **kwargs):
@@ -56,7 +59,7 @@ class MeasureForm(forms.Form):
     scores them (clinical-reference §1) and refuses a wrong count or range with the API's words."""
 
     instrument = forms.ChoiceField(choices=Code.choices)
-    collected_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="When")
+    collected_at = BoundedDateTimeFormField(kind=Kind.CLINICAL_TIME, widget=WHEN, label="When")
     answers = forms.CharField(
         max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Item answers in order, separated by spaces, e.g. NPRS: 6; ODI: 2 1 3 - 2 1 0 2 1 1 "
@@ -93,7 +96,7 @@ class NoteForm(forms.Form):
 
 
 class CarePlanForm(forms.Form):
-    start_date = forms.DateField(widget=DATE)
+    start_date = BoundedDateFormField(kind=Kind.PLAN_DATE, widget=DATE)
     goal_category = forms.ChoiceField(choices=GoalCategory.choices, label="First goal")
     goal_description = forms.CharField(max_length=300, label="Goal")
     goal_target = forms.CharField(max_length=200, label="Measurable target", help_text='e.g. "NPRS <= 3"')
@@ -104,19 +107,20 @@ class CarePlanEditForm(forms.ModelForm):
     change (the start date only on a draft, nothing once discharged) and checks the version."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    start_date = BoundedDateFormField(kind=Kind.PLAN_DATE, widget=DATE)
     modalities = any_of(Modality.choices)
     equipment = any_of(Equipment.choices, label="Equipment at home")
 
     class Meta:
         model = CarePlan
         fields = ["start_date", "planned_weeks", "payer", "referral_required", "visit_limit", "modalities", "equipment"]
-        widgets = {"start_date": DATE}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.status != CarePlan.Status.DRAFT:
             self.fields["start_date"].disabled = True
             self.fields["start_date"].help_text = "Fixed once the plan is active."
+            self.fields["start_date"].validators = []  # not the PT's input: the plan's own date, kept as it is
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
@@ -138,7 +142,7 @@ def goals_of(formset) -> list[dict]:
 
 
 class VisitForm(forms.Form):
-    occurred_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="When")
+    occurred_at = BoundedDateTimeFormField(kind=Kind.CLINICAL_TIME, widget=WHEN, label="When")
     kind = forms.ChoiceField(choices=Visit.Kind.choices)
     mode = forms.ChoiceField(choices=Visit.Mode.choices)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=20000, required=False)
@@ -187,15 +191,14 @@ class ApplyTemplateForm(forms.Form):
 
 
 class CheckInForm(forms.Form):
-    occurred_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                                      label="When")
+    occurred_at = BoundedDateTimeFormField(kind=Kind.CLINICAL_TIME, widget=WHEN, label="When")
     channel = forms.ChoiceField(choices=CheckIn.Channel.choices)
     mood = forms.IntegerField(min_value=1, max_value=5, help_text="1 very low, 5 very good")
     confidence = forms.IntegerField(min_value=0, max_value=10, help_text="0-10")
     barriers = any_of(Barrier.choices)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=20000, required=False)
     agreed = forms.CharField(max_length=5000, required=False, label="Agreed next steps")
-    next_check_in = forms.DateField(widget=DATE, required=False)
+    next_check_in = BoundedDateFormField(kind=Kind.PLAN_DATE, widget=DATE, required=False)
 
 
 class CoachingNoteForm(forms.Form):
@@ -204,11 +207,11 @@ class CoachingNoteForm(forms.Form):
 
 class HabitGoalForm(forms.Form):
     description = forms.CharField(max_length=300)
-    target_per_week = forms.IntegerField(min_value=1, max_value=21, label="Days a week")
+    target_per_week = forms.IntegerField(min_value=1, max_value=DAYS_PER_WEEK, label="Days a week")
 
 
 class HabitLogForm(forms.Form):
-    date = forms.DateField(widget=DATE)
+    date = BoundedDateFormField(kind=Kind.PAST_DATE, widget=DATE)
 
 
 HABIT_STATUSES = HabitGoal.Status.choices
@@ -219,9 +222,9 @@ class HabitStatusForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    start_from = forms.DateField(widget=DATE, label="Plans starting from")
-    start_to = forms.DateField(widget=DATE, label="to")
-    as_of = forms.DateField(widget=DATE, label="Report date", required=False)
+    start_from = BoundedDateFormField(kind=Kind.REPORT_DATE, widget=DATE, label="Plans starting from")
+    start_to = BoundedDateFormField(kind=Kind.REPORT_DATE, widget=DATE, label="to")
+    as_of = BoundedDateFormField(kind=Kind.REPORT_DATE, widget=DATE, label="Report date", required=False)
     segment_by = forms.ChoiceField(choices=[("", "No segments"), *OutcomeReport.Segment.choices], required=False)
 
 

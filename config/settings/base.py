@@ -24,6 +24,10 @@ def service_settings(database_url: str, redis_url: str) -> dict:
     """Settings that depend on where PostgreSQL and Redis are; each environment picks the URLs."""
     database = env.db_url_config(database_url)
     database.update(CONN_MAX_AGE=env.int("DATABASE_CONN_MAX_AGE", default=60), CONN_HEALTH_CHECKS=True)
+    # A request either completes or leaves no row (issue 10 §2): a view that fails after a service
+    # wrote (a 500, or a DRF error) rolls the whole request back. Domain errors answered by
+    # core.api.errors keep what was written (e.g. django-axes' record of a failed login).
+    database.update(ATOMIC_REQUESTS=True)
     broker = env("CELERY_BROKER_URL", default="") or celery_broker_url(redis_url)
     return {
         "DATABASE_URL": database_url,

@@ -1,8 +1,10 @@
+from django.db.models import DateField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.filters import MAX_ID as _MAX_ID
+from core.bounds import Bounded, Kind, is_suspect
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -76,3 +78,35 @@ class JSONField(serializers.JSONField):
         if contains_nul(value):
             self.fail("null_characters")
         return value
+
+
+class BoundedDateField(serializers.DateField):
+    """A date within the range of `kind` (core.bounds): outside it, 400 on this field."""
+
+    def __init__(self, *, kind: Kind, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(Bounded(kind))
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A timestamp within the range of `kind` (core.bounds): outside it, 400 on this field. (An offset
+    that pushes it outside years 1..9999 in UTC is DRF's own "out of range" 400.)"""
+
+    def __init__(self, *, kind: Kind, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(Bounded(kind))
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}, "readOnly": True,
+                      "description": "Fields of this row whose date no real record can have (stored before "
+                                     "dates were checked); correct them."})
+class SuspectDatesField(serializers.Field):
+    """The names of the row's date and datetime fields that are suspect (core.bounds.is_suspect):
+    lists show such rows, marked, instead of failing on them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, row):
+        return [field.name for field in row._meta.concrete_fields
+                if isinstance(field, DateField) and is_suspect(getattr(row, field.attname))]

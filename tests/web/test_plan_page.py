@@ -98,6 +98,7 @@ def test_a_visit_in_the_future_is_refused(client, pt, plan):
     response = client.post(reverse("web:record_visit", args=[plan.pk]),
                            {"occurred_at": tomorrow, "kind": "follow_up", "mode": "video", "notes": "Typed"})
     assert response.status_code == 400
-    assert response.context["forms"]["visit"].errors["occurred_at"] == ["A visit cannot be recorded in the future."]
+    assert response.context["forms"]["visit"].errors["occurred_at"] == [
+        "This is in the future (beyond the allowed clock skew)."]
     assert "<details open><summary>Record a visit" in response.content.decode()
     assert not Visit.objects.exists()
