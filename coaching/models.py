@@ -88,7 +88,8 @@ class HabitGoal(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="habit_goals")
     description = models.CharField(max_length=300)
-    target_per_week = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(DAYS_PER_WEEK)])
+    target_per_week = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(DAYS_PER_WEEK)])
     start_date = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -97,8 +98,8 @@ class HabitGoal(models.Model):
 
     class Meta:
         ordering = ["-start_date", "-id"]
-        constraints = [models.CheckConstraint(condition=models.Q(target_per_week__gte=1, target_per_week__lte=DAYS_PER_WEEK),
-                                              name="habit_target_1_7")]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(target_per_week__gte=1, target_per_week__lte=DAYS_PER_WEEK), name="habit_target_1_7")]
         triggers = audit_triggers(patient="r.patient_id")
 
     def __str__(self):
