@@ -216,3 +216,22 @@ def test_children_of_a_dead_run_are_stopped_and_a_live_runs_are_not(tmp_path):
         for process in (orphan, kept):
             if process.is_running():
                 process.kill()
+
+
+def test_a_lease_keeps_the_servers_until_its_process_dies_even_by_sigkill(tmp_path, monkeypatch):
+    """The lease is a shared flock: the kernel drops it with the process, so a killed user never
+    pins the servers, and a live one always does."""
+    monkeypatch.setattr(embedded, "_lease", None)  # this test process's own lease is on another directory
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; lease = open(sys.argv[1], 'a');"
+                               "fcntl.flock(lease, fcntl.LOCK_SH); print('held', flush=True); time.sleep(120)",
+                               str(tmp_path / ".users.lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with embedded_at(tmp_path):
+            assert embedded.stop_unless_used() is False
+            holder.send_signal(signal.SIGKILL)  # no chance to let go: the kernel does
+            holder.wait(10)
+            assert embedded.stop_unless_used() is True
+    finally:
+        holder.kill()
+        holder.wait(10)

@@ -175,7 +175,10 @@ def reap_orphaned_children() -> list[str]:
     what was stopped."""
     stopped = []
     for path in sorted((embedded.DATA_DIR / "serve").glob("*.json")):
-        record = json.loads(path.read_text())
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue  # removed meanwhile by the run it belongs to, or not ours
         if _same_process(record["serve"]):
             continue
         for name, identity in record["children"].items():
