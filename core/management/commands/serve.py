@@ -41,13 +41,13 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo data.")
 
     def handle(self, *args, port, no_demo, **options):
-        for left in reap_orphaned_children():
-            self.stdout.write(f"Stopped {left}, left running by a make run that was killed.")
         for signum in STOP_SIGNALS:
             signal.signal(signum, _raise_stop)
         children: dict[str, subprocess.Popen] = {}
         clean = False
         try:
+            for left in reap_orphaned_children():
+                self.stdout.write(f"Stopped {left}, left running by a make run that was killed.")
             self._prepare(no_demo)
             self._start_children(port, children)
             clean = self._wait(children)
