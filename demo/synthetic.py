@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import Clinic
 from accounts.roles import Role
@@ -22,6 +23,7 @@ from outcomes.instruments import INSTRUMENTS
 from patients.models import Patient
 
 PATIENTS_PER_CLINIC = 5000
+CLINIC_TIMEZONE = "America/New_York"
 TIMEZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "Europe/London"]
 FIRST_NAMES = ["Ana", "Ben", "Chloe", "Diego", "Emma", "Femi", "Grace", "Hiro", "Ines", "Jon", "Kara", "Liam",
                "Mia", "Noah", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tara"]
@@ -39,7 +41,7 @@ def _clinics(patients: int, password: str) -> list[tuple[int, list[int], list[in
     clinics = []
     existing = Clinic.objects.filter(name__startswith="Synthetic Clinic").count()
     for number in range(existing + 1, existing + 1 + max(1, -(-patients // PATIENTS_PER_CLINIC))):
-        clinic = clinic_create(name=f"Synthetic Clinic {number}", timezone="America/New_York")
+        clinic = clinic_create(name=f"Synthetic Clinic {number}", timezone=CLINIC_TIMEZONE)
         # No quiet hours, so that reminder benchmarks do not depend on the time of day they run.
         clinic_update(clinic=clinic, quiet_hours_start=dt.time(0), quiet_hours_end=dt.time(0))
 
@@ -51,10 +53,13 @@ def _clinics(patients: int, password: str) -> list[tuple[int, list[int], list[in
     return clinics
 
 
-def seed_synthetic(*, patients: int, today: dt.date | None = None, seed: float = 0.42,
+def seed_synthetic(*, patients: int, now: dt.datetime | None = None, seed: float = 0.42,
                    password: str = "synthetic-password-2026") -> int:  # noqa: S107 - synthetic staff only
-    """Add `patients` synthetic patients with their histories; returns how many were added."""
-    today = today or dt.date.today()
+    """Add `patients` synthetic patients with their histories; returns how many were added.
+
+    Histories end before `now` (default: the current instant), each counted in the patient's own zone."""
+    # Python's clock, not PostgreSQL's now(): one instant for the whole load, and the one tests freeze.
+    now = now or timezone.now()
     with audit_context(request_id="seed_synthetic"), transaction.atomic():
         clinics = _clinics(patients, password)
         with connection.cursor() as cursor:
@@ -64,11 +69,11 @@ def seed_synthetic(*, patients: int, today: dt.date | None = None, seed: float =
                            " app bigint) ON COMMIT DROP")
             cursor.executemany("INSERT INTO synth_staff VALUES (%s, %s, %s, %s, %s)",
                                [(slot, *clinic) for slot, clinic in enumerate(clinics)])
-            cursor.execute(_PATIENTS_SQL, {"n": patients, "today": today, "timezones": TIMEZONES,
+            cursor.execute(_PATIENTS_SQL, {"n": patients, "now": now, "timezones": TIMEZONES,
                                            "first": FIRST_NAMES, "last": LAST_NAMES})
             for statement in (_PLANS_SQL, _PRESCRIPTIONS_SQL, _VERSIONS_SQL, _SESSIONS_SQL):
-                cursor.execute(statement, {"today": today})
-            cursor.execute(_ASSESSMENTS_SQL, {"today": today, "bands": _bands()})
+                cursor.execute(statement, {"now": now})
+            cursor.execute(_ASSESSMENTS_SQL, {"now": now, "bands": _bands()})
             cursor.execute("SET LOCAL session_replication_role = origin")
         AuditEvent.objects.create(action=AuditEvent.Action.CREATE, table_name="seed_synthetic",
                                   changes={"patients": patients, "clinics": [c[0] for c in clinics]},
@@ -88,22 +93,24 @@ _PATIENTS_SQL = """
     CREATE TEMP TABLE synth_patients ON COMMIT DROP AS
     SELECT nextval('patients_patient_id_seq') AS patient_id, g, st.clinic_id, st.app,
            st.pts[1 + g %% array_length(st.pts, 1)] AS pt, st.coaches[1 + g %% array_length(st.coaches, 1)] AS coach,
-           (%(timezones)s::text[])[1 + g %% 5] AS tz, random() AS keen, random() AS responder,
-           %(today)s::date - floor(random() * 400)::int AS s
+           tz, random() AS keen, random() AS responder, today - floor(random() * 400)::int AS s, today
     FROM generate_series(1, %(n)s) g
+    CROSS JOIN LATERAL (SELECT (%(timezones)s::text[])[1 + g %% 5] AS tz) zone
+    -- the patient's today, not the server's: at 02:00 UTC it is still yesterday in the US
+    CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE zone.tz)::date AS today) local
     JOIN synth_staff st ON st.slot = (g - 1) %% (SELECT count(*) FROM synth_staff);
 
     INSERT INTO patients_patient (id, clinic_id, first_name, last_name, date_of_birth, sex, email, phone, timezone,
         reminder_channel, reminders_opted_out, pain_region, pain_onset_date, symptoms, red_flags,
         red_flag_status, red_flag_review_note, primary_pt_id, coach_id, created_at, updated_at)
     SELECT patient_id, clinic_id, (%(first)s::text[])[1 + g %% 20], (%(last)s::text[])[1 + (g / 20) %% 10],
-           %(today)s::date - (7000 + floor(random() * 18000))::int,
+           today - (7000 + floor(random() * 18000))::int,
            CASE WHEN g %% 2 = 0 THEN 'female' ELSE 'male' END,
            'synthetic' || patient_id || '@example.org', '', tz,
            CASE WHEN g %% 10 < 6 THEN 'email' WHEN g %% 10 < 9 THEN 'sms' ELSE 'none' END, false,
            CASE WHEN g %% 10 < 7 THEN 'low_back' WHEN g %% 10 < 9 THEN 'neck' ELSE 'upper_back' END,
            s - (3 + floor(random() * 700))::int, ARRAY['pain_sitting', 'morning_stiffness'], '{}', 'none', '',
-           pt, coach, now(), now()
+           pt, coach, %(now)s, %(now)s
     FROM synth_patients;
 """
 
@@ -115,9 +122,9 @@ _PLANS_SQL = """
     INSERT INTO careplans_careplan (id, patient_id, lead_pt_id, status, start_date, planned_weeks, payer,
         referral_required, visit_limit, modalities, equipment, activated_at, discharged_at, version, created_by_id,
         created_at, updated_at)
-    SELECT plan_id, patient_id, pt, CASE WHEN s + 84 < %(today)s THEN 'discharged' ELSE 'active' END, s, 12,
+    SELECT plan_id, patient_id, pt, CASE WHEN s + 84 < today THEN 'discharged' ELSE 'active' END, s, 12,
            'Synthetic', false, NULL, '{}', '{}', s::timestamp AT TIME ZONE tz,
-           CASE WHEN s + 84 < %(today)s THEN (s + 84)::timestamp AT TIME ZONE tz END, 1, pt, now(), now()
+           CASE WHEN s + 84 < today THEN (s + 84)::timestamp AT TIME ZONE tz END, 1, pt, %(now)s, %(now)s
     FROM synth_plans;
 """
 
@@ -128,7 +135,7 @@ _PRESCRIPTIONS_SQL = """
         INSERT INTO exercises_prescription (care_plan_id, exercise_id, sets, reps, hold_seconds, times_per_week, side,
             load, notes, start_date, status, version, created_by_id, created_at, updated_at)
         SELECT pl.plan_id, library.ids[1 + (pl.plan_id * 7 + k * 13) %% array_length(library.ids, 1)], 2, 10, NULL,
-               pl.times, 'both', '', '', pl.s, 'active', 1, pl.pt, now(), now()
+               pl.times, 'both', '', '', pl.s, 'active', 1, pl.pt, %(now)s, %(now)s
         FROM synth_plans pl CROSS JOIN library CROSS JOIN generate_series(1, 3 + (pl.plan_id %% 3)::int) k
         RETURNING id, care_plan_id, exercise_id, times_per_week
     )
@@ -148,10 +155,10 @@ _SESSIONS_SQL = """
         source, external_id, recorded_by_id, created_at, supersede_reason)
     SELECT pl.patient_id, pl.plan_id,
            ((pl.s + d)::timestamp + (6 + floor(random() * 15)) * interval '1 hour') AT TIME ZONE pl.tz,
-           15 + floor(random() * 30)::int, floor(random() * 6)::int, 'patient_app', '', pl.app, now(), ''
+           15 + floor(random() * 30)::int, floor(random() * 6)::int, 'patient_app', '', pl.app, %(now)s, ''
     FROM synth_plans pl
     CROSS JOIN generate_series(0, 83) d
-    WHERE pl.s + d < %(today)s
+    WHERE pl.s + d < pl.today
       AND random() < (0.2 + 0.8 * pl.keen) * pl.times / 7.0 * (1 - 0.03 * (d / 7))
 """
 
@@ -174,7 +181,7 @@ _ASSESSMENTS_SQL = """
         WHERE random() < pt.kept * (0.6 + 0.4 * pl.keen)
     ), scored AS (
         SELECT planned.*, LEAST(top, GREATEST(0, round(baseline * factor + (random() - 0.5) * 2)))::int AS raw
-        FROM planned WHERE on_day < %(today)s
+        FROM planned WHERE on_day < today
     ), answered AS (
         SELECT scored.*,
                CASE code WHEN 'odi' THEN raw - raw %% 2 ELSE raw END AS score,
@@ -190,6 +197,6 @@ _ASSESSMENTS_SQL = """
     INSERT INTO outcomes_assessment (patient_id, care_plan_id, instrument, answers, score, band, collected_at, source,
         external_id, recorded_by_id, created_at, supersede_reason)
     SELECT a.patient_id, a.plan_id, a.code, a.answers, a.score, b.band,
-           (a.on_day::timestamp + interval '10 hours') AT TIME ZONE a.tz, 'patient_app', '', a.app, now(), ''
+           (a.on_day::timestamp + interval '10 hours') AT TIME ZONE a.tz, 'patient_app', '', a.app, %(now)s, ''
     FROM answered a JOIN bands b ON b.instrument = a.code AND b.score = a.score
 """
