@@ -7,13 +7,16 @@ from django.db import migrations, models
 
 def clamp_to_a_week(apps, schema_editor):
     """A target above 7 days a week was never reachable: it becomes 7 (the change is audited)."""
-    apps.get_model("coaching", "HabitGoal").objects.filter(target_per_week__gt=7).update(target_per_week=7)
+    too_high = apps.get_model("coaching", "HabitGoal").objects.filter(target_per_week__gt=7)
+    if too_high.exists():  # an UPDATE fires the audit's statement triggers even when it changes nothing
+        too_high.update(target_per_week=7)
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('coaching', '0003_refuse_truncate'),
+        ('core', '0001_initial'),  # the audit table the UPDATE's triggers write to
         ('patients', '0004_refuse_truncate'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
