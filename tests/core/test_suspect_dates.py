@@ -116,7 +116,7 @@ def test_a_sane_date_is_not_marked(client, pt, patient):
 
 def test_the_migration_and_the_command_list_suspect_rows(suspect_world, capsys):
     _, plan, ancient, old_plan = suspect_world
-    migration = importlib.import_module("core.migrations.0002_report_suspect_dates")
+    migration = importlib.import_module("core.migrations.0005_report_suspect_dates")
     migration.report(django_apps, None)
     call_command("suspect_dates")
     out = capsys.readouterr().out
