@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import HttpResponse, Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -45,7 +45,10 @@ def _json_under_api(default_view, status_code: int, detail: str):
     def view(request, exception=None):
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": detail}, status=status_code)
-        return default_view(request, exception) if exception is not None else default_view(request)
+        try:
+            return default_view(request, exception) if exception is not None else default_view(request)
+        except Exception:  # noqa: BLE001 - e.g. a body in another charset: Django's page reads it again
+            return HttpResponse(detail, status=status_code, content_type="text/plain; charset=utf-8")
 
     return view
 

@@ -9,9 +9,10 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json
 
-# A JSON string (escapes included) or one bracket. Possessive quantifiers keep the scan linear
-# even on an unterminated string.
-_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
+# A JSON string (escapes included) or one bracket. An unterminated string runs to the end of the
+# body: were the scan to fail there, it would start again at every later quote, in quadratic time
+# (json.loads refuses such a body anyway). Possessive quantifiers keep each match linear.
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\Z)|[\[\]{}]', re.S)
 
 
 def json_nesting_exceeds(text: str, limit: int) -> bool:
@@ -55,6 +56,8 @@ class MultiPartParser(parsers.MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if declared and declared.isdigit() and int(declared) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        too_big = declared and declared.isascii() and declared.isdigit() \
+            and int(declared) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if too_big:
             raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
         return super().parse(stream, media_type, parser_context)

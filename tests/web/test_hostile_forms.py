@@ -48,3 +48,19 @@ def test_deep_json_or_nul_posted_to_a_page_is_refused(browser, patient):
                                    "has_open_alerts=abc", "coach=99999999999999999999", "sort=%00"])
 def test_malformed_list_queries_on_pages_are_not_errors(browser, patient, query):
     assert browser.get(f"/patients/?{query}").status_code < 500
+
+
+@pytest.mark.parametrize("path", ["/login/", "/password-reset/"])
+def test_a_form_in_another_charset_is_400_even_with_a_valid_csrf_token(path):
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.get(path)
+    response = client.post(path, "email=a%40b.org", content_type="application/x-www-form-urlencoded; charset=latin-1",
+                           HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("report", ["²", "99999999999999999999", "-1", "%00"])
+def test_a_malformed_report_id_on_the_dashboard_is_not_an_error(manager, report):
+    client = Client(raise_request_exception=False)
+    client.force_login(manager)
+    assert client.get(f"/dashboard/?report={report}").status_code == 200

@@ -1,6 +1,7 @@
 """The manager's workspace: outcome dashboard and reports, staff, reminder settings, audit trail."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Avg, Count
 from django.shortcuts import redirect, render
@@ -14,6 +15,7 @@ from accounts.roles import Cap
 from accounts.selectors import audit_events_visible_to, clinics_visible_to, staff_visible_to
 from careplans.models import CarePlan
 from careplans.selectors import care_plans_visible_to
+from core.api.filters import IdField
 from exercises.selectors import plan_adherence_sql
 from outcomes import services as outcome_services
 from outcomes.models import OutcomeReport
@@ -52,6 +54,14 @@ def _percent(share):
     return None if share is None else round(share * 100, 1)
 
 
+def _id_or_none(text: str) -> int | None:
+    """A database id typed in a query string ("²" or 30 digits are no id), else None."""
+    try:
+        return IdField().clean(text)
+    except ValidationError:
+        return None
+
+
 @requires(Cap.REQUEST_REPORT)
 def dashboard(request):
     user = request.user
@@ -63,8 +73,8 @@ def dashboard(request):
     chosen = request.GET.get("report")
     report = next((r for r in reports if str(r.pk) == chosen), None) if chosen else next(
         (r for r in reports if r.status == OutcomeReport.Status.DONE), None)
-    if chosen and report is None and chosen.isdigit():
-        report = scoped(reports_visible_to(user), pk=int(chosen))
+    if chosen and report is None and (report_id := _id_or_none(chosen)):
+        report = scoped(reports_visible_to(user), pk=report_id)
     return render(request, "web/dashboard.html", {
         "summary": summary,
         "open_plans": plans.filter(status__in=CarePlan.OPEN_STATUSES).count(),
