@@ -9,7 +9,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from careplans.selectors import open_plans_of
-from core.clock import refuse_future
+from core.clock import local_today, refuse_future
 from core.errors import Conflict, InvalidInput
 from core.outbox import outbox_add
 from core.version import code_version
@@ -82,10 +82,12 @@ def assessment_supersede(*, actor, assessment_id: int, reason: str, answers, col
 def report_request(*, actor, clinic, start_from, start_to, as_of=None, segment_by="") -> OutcomeReport:
     """Ask for a 12-week report; a Celery task computes it (202 + polling in the API). The dispatch
     is an outbox row of the same transaction: a broker outage delays the report, never loses it."""
-    as_of = as_of or timezone.localdate()
+    # the clinic's today; a report across every clinic (admins) takes the server's zone, UTC
+    clinic_today = local_today(clinic.timezone if clinic else settings.TIME_ZONE)
+    as_of = as_of or clinic_today
     if start_to < start_from:
         raise InvalidInput({"start_to": ["The range ends before it starts."]})
-    if as_of > timezone.localdate() + dt.timedelta(days=1):
+    if as_of > clinic_today:
         raise InvalidInput({"as_of": ["The report date cannot be in the future."]})
     with transaction.atomic():
         outcome_report = OutcomeReport.objects.create(
@@ -206,12 +208,12 @@ def reports_settle_stale(*, now: dt.datetime | None = None) -> tuple[int, int]:
 
 def monthly_reports_create(*, today: dt.date | None = None) -> list[OutcomeReport]:
     """The scheduled monthly report of every clinic: plans started in the 12 months before the
-    report date that are mature by it."""
+    report date (the clinic's today unless given) that are mature by it."""
     from accounts.models import Clinic
 
-    today = today or timezone.localdate()
-    return [
-        report_request(actor=None, clinic=clinic, start_from=today - dt.timedelta(days=365),
-                       start_to=today - dt.timedelta(days=report.MATURE_AFTER_DAYS), as_of=today)
-        for clinic in Clinic.objects.all()
-    ]
+    return [_monthly_report(clinic, today or local_today(clinic.timezone)) for clinic in Clinic.objects.all()]
+
+
+def _monthly_report(clinic, today: dt.date) -> OutcomeReport:
+    return report_request(actor=None, clinic=clinic, start_from=today - dt.timedelta(days=365),
+                          start_to=today - dt.timedelta(days=report.MATURE_AFTER_DAYS), as_of=today)
