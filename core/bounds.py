@@ -126,15 +126,40 @@ def sane_range() -> tuple[dt.date, dt.date]:
     return EARLIEST_DATE, _today_range(timezone.now())[1] + PLAN_SPAN
 
 
-def is_suspect(value) -> bool:
-    """A stored date or time outside `sane_range` (a row written before the edge was bounded).
-    Pages show it as it is, marked, and compute nothing from it."""
-    first, last = sane_range()
+# What each date or time a client may send is, by field name (the edge bounds it with the same
+# kind). Stored values are judged by the kind's upper bound (a measure cannot have happened after
+# now, nor a birth after today) and 1900 below; a plan started long ago stays honest history.
+# Fields the server stamps itself (created_at, sent_at, ...) are judged by `sane_range`.
+FIELD_KINDS = {
+    "collected_at": Kind.CLINICAL_TIME, "performed_at": Kind.CLINICAL_TIME, "occurred_at": Kind.CLINICAL_TIME,
+    "date_of_birth": Kind.PAST_DATE, "pain_onset_date": Kind.PAST_DATE, "done_on": Kind.PAST_DATE,
+    "start_date": Kind.PLAN_DATE, "next_check_in": Kind.PLAN_DATE,
+    "start_from": Kind.REPORT_DATE, "start_to": Kind.REPORT_DATE, "as_of": Kind.REPORT_DATE,
+}
+
+
+def stored_range(field: str = "", now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The [first, last] instant a stored value of `field` can honestly hold (see FIELD_KINDS)."""
+    now = now or timezone.now()
+    kind = FIELD_KINDS.get(field)
+    if kind is None:
+        last = dt.datetime.combine(sane_range()[1], dt.time.max, tzinfo=dt.UTC)
+    elif kind is Kind.CLINICAL_TIME:
+        last = now + CLOCK_SKEW
+    else:
+        last = dt.datetime.combine(date_range(kind, now)[1], dt.time.max, tzinfo=dt.UTC)
+    return EARLIEST_MOMENT, last
+
+
+def is_suspect(value, field: str = "") -> bool:
+    """A stored date or time outside the honest range of its `field` (a row written before the edge
+    was bounded). Pages show it as it is, marked, and compute nothing from it."""
+    first, last = stored_range(field)
     if isinstance(value, dt.datetime):
         moment = _as_utc(value)
-        return moment is None or not first <= moment.date() <= last
+        return moment is None or not first <= moment <= last
     if isinstance(value, dt.date):
-        return not first <= value <= last
+        return not first.date() <= value <= last.date()
     return False
 
 
@@ -147,12 +172,9 @@ def later(day: dt.date, *, days: int) -> dt.date | None:
 
 
 def suspect_rows(registry, *, app_labels: set[str], sample: int = 20) -> list[dict]:
-    """Rows of `app_labels` whose dates or times lie outside `sane_range`, per model and field: the
+    """Rows of `app_labels` whose dates or times lie outside their `stored_range`, per model and field: the
     count and up to `sample` ids. Only ids are read: a year-1 timestamp may not even load in Python.
     `registry` is `django.apps.apps` or a migration's historical apps."""
-    first, last = sane_range()
-    moments = (dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC),
-               dt.datetime.combine(last, dt.time.max, tzinfo=dt.UTC))
     found = []
     for model in registry.get_models():
         if model._meta.app_label not in app_labels:
@@ -160,7 +182,9 @@ def suspect_rows(registry, *, app_labels: set[str], sample: int = 20) -> list[di
         for field in model._meta.concrete_fields:
             if not isinstance(field, models.DateField):  # DateTimeField is a DateField too
                 continue
-            low, high = moments if isinstance(field, models.DateTimeField) else (first, last)
+            low, high = stored_range(field.name)
+            if not isinstance(field, models.DateTimeField):
+                low, high = low.date(), high.date()
             rows = model._base_manager.filter(Q(**{f"{field.name}__lt": low}) | Q(**{f"{field.name}__gt": high}))
             count = rows.count()
             if count:

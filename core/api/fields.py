@@ -109,4 +109,4 @@ class SuspectDatesField(serializers.Field):
 
     def to_representation(self, row):
         return [field.name for field in row._meta.concrete_fields
-                if isinstance(field, DateField) and is_suspect(getattr(row, field.attname))]
+                if isinstance(field, DateField) and is_suspect(getattr(row, field.attname), field.name)]

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 YEAR_1 = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 YEAR_9999 = dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC)
-# Several instants across a UTC day: before and after midnight in New York and in UTC.
-INSTANTS = ["2026-03-10T02:30:00Z", "2026-03-10T12:00:00Z", "2026-03-10T23:30:00Z"]
+# Several instants across a UTC day (the test patients' today, as their onset dates are relative to
+# it): before and after midnight in New York and in UTC.
+INSTANTS = [f"{today()}T{hour}Z" for hour in ("02:30:00", "12:00:00", "23:30:00")]
 
 
 def _suspect_history(patient, plan, pt, coach):
@@ -143,3 +144,18 @@ def test_a_report_over_suspect_rows_completes_and_its_page_answers(client, clien
     assert report["status"] == "done", report.get("error")
     client.force_login(manager)
     assert client.get(reverse("web:dashboard"), {"report": report["id"]}).status_code == 200
+
+
+def test_each_field_is_judged_by_its_own_kind():
+    from core.bounds import is_suspect
+
+    now = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
+    with time_machine.travel(now, tick=False):
+        next_year = now + dt.timedelta(days=365)
+        assert is_suspect(next_year, "collected_at")  # a measure cannot have happened next year
+        assert not is_suspect(next_year, "created_at")  # a server stamp is judged by the sane range only
+        assert is_suspect(dt.date(2026, 6, 1), "date_of_birth")  # born after today
+        assert not is_suspect(dt.date(2026, 6, 1), "start_date")  # a plan may start in June
+        assert not is_suspect(dt.date(2015, 6, 1), "start_date")  # a plan from 2015 is honest history
+        assert is_suspect(dt.date(1899, 12, 31), "start_date")
+        assert not is_suspect(now, "collected_at")

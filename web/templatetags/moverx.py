@@ -58,5 +58,6 @@ def iso(value):
 
 
 @register.filter(name="suspect", expects_localtime=False)
-def suspect_filter(value) -> bool:
-    return is_suspect(value)
+def suspect_filter(value, field="") -> bool:
+    """`{% if patient.date_of_birth|suspect:"date_of_birth" %}`: judged by that field's kind."""
+    return is_suspect(value, field)
