@@ -236,3 +236,19 @@ def test_a_lease_keeps_the_servers_until_its_process_dies_even_by_sigkill(tmp_pa
     finally:
         holder.kill()
         holder.wait(10)
+
+
+def test_a_worker_whose_main_process_died_leaves_no_pool_behind(data_dir):
+    port = free_port()
+    run = start_serve(data_dir, port)
+    servers, children = server_pids(data_dir), children_of(run)
+    worker = next(psutil.Process(pid) for pid in children
+                  if "worker" in psutil.Process(pid).cmdline() and psutil.Process(pid).ppid() == run.popen.pid)
+    deadline = time.monotonic() + 60
+    while not (pool := [child.pid for child in worker.children(recursive=True)]) and time.monotonic() < deadline:
+        time.sleep(0.5)  # the prefork pool starts after the web server answers
+    assert pool
+    worker.kill()  # the worker's main process dies; its pool is still there
+    assert run.popen.wait(60) == 1  # the run notices the worker is gone and stops
+    assert_gone(children + pool + servers)
+    assert server_pids(data_dir) == []

@@ -7,6 +7,7 @@ still uses them (config/embedded.py). A `make run` that was killed outright (SIG
 cannot clean up: its children die with it on Linux, and the next `make run` stops whatever it left
 (children it recorded under .data/serve/, servers nobody uses)."""
 
+import contextlib
 import ctypes
 import json
 import os
@@ -96,18 +97,19 @@ class Command(BaseCommand):
             time.sleep(0.5)
 
     def _stop(self, children) -> None:
+        # Whole process groups, whether or not their leader still runs: a worker whose main process
+        # died leaves its pool behind, holding the embedded servers' lease.
         for child in children.values():
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+            _signal_group(child.pid, signal.SIGTERM)
         if children:
             self.stdout.write("\nStopping web, worker and beat...")
         deadline = time.monotonic() + GRACE_SECONDS
         for child in children.values():
-            try:
-                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
+            while _group_alive(child.pid) and time.monotonic() < deadline:
+                child.poll()  # reap the leader, so that a finished group reads as gone
+                time.sleep(0.1)
+            _signal_group(child.pid, signal.SIGKILL)
+            child.wait()
         _record_path().unlink(missing_ok=True)
 
     def _stop_embedded(self) -> None:
@@ -121,6 +123,19 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Embedded PostgreSQL and Redis left running: another process is using them.")
         self.stdout.write("Stopped.")
+
+
+def _signal_group(group: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # nobody left in that group
+        os.killpg(group, signum)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _raise_stop(signum, frame):
