@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 import pgtrigger
 from django.db import DatabaseError, connection
 
-from core.models import AuditEvent, refuse_truncate
+from core.models import AuditEvent, qualified, refuse_truncate
 
 _ACTOR_SQL = "NULLIF(current_setting('moverx.actor_id', true), '')::bigint"
 _ROLE_SQL = "COALESCE(current_setting('moverx.actor_role', true), '')"
@@ -49,15 +49,15 @@ def audit_triggers(*, patient: str | None, clinic: str | None = None, exclude: I
     """
     join = ""
     if patient and not clinic:
-        join = f"LEFT JOIN patients_patient p ON p.id = {patient}"
+        join = f"LEFT JOIN {qualified('patients_patient')} p ON p.id = {patient}"
         clinic = "p.clinic_id"
     patient_sql, clinic_sql = patient or "NULL", clinic or "NULL"
-    drop = "ARRAY[" + ",".join(f"'{column}'" for column in exclude) + "]::text[]"
+    drop = "ARRAY[" + ",".join(f"'{column}'" for column in exclude) + "]::pg_catalog.text[]"
 
     # Built only from the literals in this module and the models' Meta, never from input.
     def insert_sql(action: str, rows: str, changes: str, extra_from: str = "", where: str = "") -> str:
         return f"""
-            INSERT INTO core_auditevent
+            INSERT INTO {qualified('core_auditevent')}
                 (occurred_at, actor_id, actor_role, request_id, clinic_id, patient_id,
                  action, table_name, object_id, changes)
             SELECT statement_timestamp(), {_ACTOR_SQL}, {_ROLE_SQL}, {_REQUEST_SQL},
