@@ -157,6 +157,13 @@ def as_role(name: str):
             cursor.execute("RESET ROLE")
 
 
+def test_pgtrigger_ignore_does_not_switch_the_audit_off(app_role, patient):
+    ignore_every_trigger(app_role, "patients_patient")
+    app_role.execute("UPDATE patients_patient SET first_name = 'Changed' WHERE id = %s", [patient.pk])
+    update = AuditEvent.objects.get(table_name="patients_patient", object_id=patient.pk, action="update")
+    assert update.changes["first_name"][1] == "Changed"
+
+
 # --- The trigger functions name their tables: a temporary table cannot shadow them ---------------
 
 def test_a_temporary_audit_table_does_not_capture_the_audit_rows(app_role):
