@@ -4,9 +4,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from core.audit import audit_triggers
+from core.models import qualified
 from patients.models import Patient
 
-_PLAN_PATIENT = "(SELECT patient_id FROM careplans_careplan WHERE id = r.care_plan_id)"
+_PLAN_PATIENT = f"(SELECT patient_id FROM {qualified('careplans_careplan')} WHERE id = r.care_plan_id)"  # noqa: S608
 
 
 class Equipment(models.TextChoices):

@@ -8,10 +8,10 @@ from django.db import models
 from careplans.models import CarePlan
 from core.audit import audit_triggers
 from core.bounds import DAYS_PER_WEEK
-from core.models import refuse_truncate
+from core.models import qualified, refuse_truncate
 from patients.models import Patient
 
-_GOAL_PATIENT = "(SELECT patient_id FROM coaching_habitgoal WHERE id = r.goal_id)"
+_GOAL_PATIENT = f"(SELECT patient_id FROM {qualified('coaching_habitgoal')} WHERE id = r.goal_id)"  # noqa: S608
 
 
 class Barrier(models.TextChoices):

@@ -15,8 +15,9 @@ from contextlib import contextmanager, suppress
 
 import pgtrigger
 from django.db import DatabaseError, connection
+from pgtrigger import compiler
 
-from core.models import AuditEvent, refuse_truncate
+from core.models import AuditEvent, qualified, refuse_truncate
 
 _ACTOR_SQL = "NULLIF(current_setting('moverx.actor_id', true), '')::bigint"
 _ROLE_SQL = "COALESCE(current_setting('moverx.actor_role', true), '')"
@@ -40,6 +41,34 @@ def actor_role(user) -> str:
     return "admin" if user.is_superuser else user.role
 
 
+class UnignorableTriggerSql(compiler.UpsertTriggerSql):
+    """pgtrigger's trigger SQL without its `pgtrigger.ignore` check: any session may set that
+    setting, and an audit trigger it names would let a write pass without a trace."""
+
+    IGNORE_CHECK = """
+                    IF ({ignore_func_name}(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;"""
+
+    def get_template(self) -> str:
+        template = super().get_template()
+        if self.IGNORE_CHECK not in template:  # a new pgtrigger: look again before trusting it
+            raise RuntimeError("pgtrigger's trigger template changed: review UnignorableTriggerSql.")
+        return template.replace(self.IGNORE_CHECK, "")
+
+
+class UnignorableTrigger(pgtrigger.Trigger):
+    """A trigger that `pgtrigger.ignore` does not switch off (UnignorableTriggerSql)."""
+
+    def compile(self, model) -> compiler.Trigger:
+        compiled = super().compile(model)
+        return compiler.Trigger(name=compiled.name, sql=UnignorableTriggerSql(**compiled.sql.kwargs))
+
+
 def audit_triggers(*, patient: str | None, clinic: str | None = None, exclude: Iterable[str] = ()) -> list:
     """The three AFTER ... FOR EACH STATEMENT triggers that record a table's writes, and the one that
     refuses TRUNCATE, which those would not see.
@@ -49,15 +78,15 @@ def audit_triggers(*, patient: str | None, clinic: str | None = None, exclude: I
     """
     join = ""
     if patient and not clinic:
-        join = f"LEFT JOIN patients_patient p ON p.id = {patient}"
+        join = f"LEFT JOIN {qualified('patients_patient')} p ON p.id = {patient}"
         clinic = "p.clinic_id"
     patient_sql, clinic_sql = patient or "NULL", clinic or "NULL"
-    drop = "ARRAY[" + ",".join(f"'{column}'" for column in exclude) + "]::text[]"
+    drop = "ARRAY[" + ",".join(f"'{column}'" for column in exclude) + "]::pg_catalog.text[]"
 
     # Built only from the literals in this module and the models' Meta, never from input.
     def insert_sql(action: str, rows: str, changes: str, extra_from: str = "", where: str = "") -> str:
         return f"""
-            INSERT INTO core_auditevent
+            INSERT INTO {qualified('core_auditevent')}
                 (occurred_at, actor_id, actor_role, request_id, clinic_id, patient_id,
                  action, table_name, object_id, changes)
             SELECT statement_timestamp(), {_ACTOR_SQL}, {_ROLE_SQL}, {_REQUEST_SQL},
@@ -78,7 +107,7 @@ def audit_triggers(*, patient: str | None, clinic: str | None = None, exclude: I
     """
     return [
         refuse_truncate(),
-        pgtrigger.Trigger(
+        UnignorableTrigger(
             name="audit_insert",
             level=pgtrigger.Statement,
             when=pgtrigger.After,
@@ -86,7 +115,7 @@ def audit_triggers(*, patient: str | None, clinic: str | None = None, exclude: I
             referencing=pgtrigger.Referencing(new="new_rows"),
             func=insert_sql("create", "new_rows", f"to_jsonb(r) - {drop}"),
         ),
-        pgtrigger.Trigger(
+        UnignorableTrigger(
             name="audit_update",
             level=pgtrigger.Statement,
             when=pgtrigger.After,
@@ -94,7 +123,7 @@ def audit_triggers(*, patient: str | None, clinic: str | None = None, exclude: I
             referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
             func=insert_sql("update", "new_rows", "d.changes", diff, "WHERE d.changes IS NOT NULL"),
         ),
-        pgtrigger.Trigger(
+        UnignorableTrigger(
             name="audit_delete",
             level=pgtrigger.Statement,
             when=pgtrigger.After,

@@ -3,9 +3,20 @@ import uuid
 import pgtrigger
 from django.db import models
 from django.db.models.functions import Now
+from pgtrigger import features as pgtrigger_features
 
 # Set only by `manage.py flush` (core/management/commands/flush.py); honoured only for the tables' owner.
 ALLOW_TRUNCATE_SETTING = "moverx.allow_truncate"
+
+# The schema of the project's tables (pgtrigger's, where it installs its own function too). Trigger
+# functions name every table with it: unqualified, a session's temporary table of the same name
+# (pg_temp is searched first) would receive the audit rows or answer the trigger's lookups.
+DB_SCHEMA = pgtrigger_features.schema()
+
+
+def qualified(table: str) -> str:
+    """`table` as trigger SQL must name it: in the project's schema, never a session's pg_temp."""
+    return f'"{DB_SCHEMA}"."{table}"'
 
 
 def refuse_truncate() -> pgtrigger.Trigger:
@@ -22,13 +33,35 @@ def refuse_truncate() -> pgtrigger.Trigger:
         operation=pgtrigger.Truncate,
         func=f"""
             IF current_setting('{ALLOW_TRUNCATE_SETTING}', true) = 'on' AND pg_has_role(
-                    current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
+                    current_user, (SELECT relowner FROM pg_catalog.pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
                 RETURN NULL;
             END IF;
             RAISE EXCEPTION 'TRUNCATE of % is refused: clinical data and its audit trail are never emptied',
                 TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
         """,  # noqa: S608 (built from this module's constant, never from input)
     )
+
+
+# What each row-guarding trigger refuses, by its name, and the columns an UPDATE may still set: the
+# one place `grant_app_role` reads to take the same rights from the application's role, so that a
+# session setting `pgtrigger.ignore` (which skips the triggers) gains nothing.
+APPEND_ONLY_TRIGGER, NO_DELETE_TRIGGER, MARK_SUPERSEDED_TRIGGER = "append_only", "no_delete", "only_mark_superseded"
+GUARDED_WRITES = {
+    APPEND_ONLY_TRIGGER: ({"UPDATE", "DELETE"}, ()),
+    NO_DELETE_TRIGGER: ({"DELETE"}, ()),
+    MARK_SUPERSEDED_TRIGGER: ({"UPDATE"}, ("superseded_at",)),
+}
+
+
+def guarded_writes(model) -> tuple[set[str], set[str]]:
+    """The privileges the model's triggers refuse on its rows ({"UPDATE", "DELETE"} or part) and the
+    columns an UPDATE may still set (a correctable fact's `superseded_at`)."""
+    refused, columns = set(), set()
+    for trigger in getattr(model._meta, "triggers", []):
+        privileges, updatable = GUARDED_WRITES.get(trigger.name, ((), ()))
+        refused.update(privileges)
+        columns.update(updatable)
+    return refused, columns
 
 
 class AuditEvent(models.Model):
@@ -63,7 +96,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor_id", "-id"], name="audit_actor_idx"),
         ]
         triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Protect(name=APPEND_ONLY_TRIGGER, operation=pgtrigger.Update | pgtrigger.Delete),
             refuse_truncate(),
         ]
 
@@ -87,9 +120,9 @@ class CorrectableFact(models.Model):
 def correctable_fact_triggers() -> list:
     """The database's side of CorrectableFact: no DELETE, and no UPDATE but marking superseded once."""
     return [
-        pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete),
+        pgtrigger.Protect(name=NO_DELETE_TRIGGER, operation=pgtrigger.Delete),
         pgtrigger.Protect(
-            name="only_mark_superseded",
+            name=MARK_SUPERSEDED_TRIGGER,
             operation=pgtrigger.Update,
             condition=pgtrigger.Condition(
                 "OLD.superseded_at IS NOT NULL"

@@ -7,12 +7,13 @@ from django.db import models
 from accounts.models import Clinic
 from careplans.models import CarePlan, Equipment
 from core.audit import audit_triggers
-from core.models import CorrectableFact, correctable_fact_triggers, refuse_truncate
+from core.models import APPEND_ONLY_TRIGGER, CorrectableFact, correctable_fact_triggers, qualified, refuse_truncate
 from patients.models import Patient
 
-_PLAN_PATIENT = "(SELECT patient_id FROM careplans_careplan WHERE id = r.care_plan_id)"
+_PLAN_PATIENT = f"(SELECT patient_id FROM {qualified('careplans_careplan')} WHERE id = r.care_plan_id)"  # noqa: S608
 _PRESCRIPTION_PATIENT = (
-    "(SELECT cp.patient_id FROM exercises_prescription pr JOIN careplans_careplan cp ON cp.id = pr.care_plan_id"
+    f"(SELECT cp.patient_id FROM {qualified('exercises_prescription')} pr"  # noqa: S608 (constant names)
+    f" JOIN {qualified('careplans_careplan')} cp ON cp.id = pr.care_plan_id"
     " WHERE pr.id = r.prescription_id)"
 )
 
@@ -210,7 +211,7 @@ class PrescriptionVersion(Dosage):
             *_dosage_constraints("prescriptionversion"),
         ]
         triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Protect(name=APPEND_ONLY_TRIGGER, operation=pgtrigger.Update | pgtrigger.Delete),
             *audit_triggers(patient=_PRESCRIPTION_PATIENT),
         ]
 
@@ -264,7 +265,7 @@ class SessionPrescription(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "prescription"], name="session_prescription_unique")]
-        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        triggers = [pgtrigger.Protect(name=APPEND_ONLY_TRIGGER, operation=pgtrigger.Update | pgtrigger.Delete),
                     refuse_truncate()]
 
     def __str__(self):

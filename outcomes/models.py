@@ -6,7 +6,7 @@ from django.db import models
 from accounts.models import Clinic
 from careplans.models import CarePlan
 from core.audit import audit_triggers
-from core.models import CorrectableFact, correctable_fact_triggers, refuse_truncate
+from core.models import NO_DELETE_TRIGGER, CorrectableFact, correctable_fact_triggers, refuse_truncate
 from outcomes.instruments import Code
 from patients.models import Patient
 
@@ -94,7 +94,7 @@ class OutcomeReport(models.Model):
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="report_progress_0_100"),
         ]
         triggers = [
-            pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Protect(name=NO_DELETE_TRIGGER, operation=pgtrigger.Delete),
             pgtrigger.Protect(name="snapshot_is_final", operation=pgtrigger.Update,
                               condition=pgtrigger.Q(old__status__in=["done", "failed"])),
             refuse_truncate(),

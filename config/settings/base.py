@@ -310,6 +310,9 @@ PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")  # requests per 
 # processes connect as the role in DATABASE_APP_URL, which `manage.py grant_app_role` (run by the
 # owner after migrate) creates with DML rights only. Empty: one role (the embedded default).
 DATABASE_APP_URL = env("DATABASE_APP_URL", default="")
+# Database flush: `manage.py flush` may pass the TRUNCATE triggers (as the owner) only where this is
+# True, which only config/settings/test.py sets; elsewhere the triggers refuse it.
+ALLOW_FLUSH = False
 
 # Content-Security-Policy (django-csp): scripts only from this origin, never inline (pages keep
 # their code in static files and their chart data in JSON blocks). Styles may be inline: plotly and

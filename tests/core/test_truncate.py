@@ -7,7 +7,9 @@ import secrets
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.test import override_settings
 
 from core.models import ALLOW_TRUNCATE_SETTING, AuditEvent
 from patients.models import Patient
@@ -70,3 +72,15 @@ def test_the_owners_flush_empties_the_database_and_closes_the_door_behind_it(pat
         assert cursor.fetchone()[0] == ""
     with pytest.raises(DatabaseError, match="refused"):
         truncate("patients_patient")
+
+
+@override_settings(ALLOW_FLUSH=False)
+def test_flush_is_refused_where_the_settings_do_not_allow_it(patient):
+    """Outside the test settings even the owner's `manage.py flush` meets the triggers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as in test_truncate_is_refused
+    with pytest.raises(CommandError) as error:
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+    assert "is refused" in str(error.value.__cause__)
+    assert Patient.objects.filter(pk=patient.pk).exists()
+    assert AuditEvent.objects.filter(table_name="patients_patient", object_id=patient.pk).exists()

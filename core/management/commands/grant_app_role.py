@@ -11,14 +11,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from psycopg import sql
 
+from core.models import guarded_writes
+
 DML = sql.SQL("SELECT, INSERT, UPDATE, DELETE")
 
 
-def append_only_tables() -> list[str]:
-    """Tables whose rows the database never lets change (an `append_only` trigger): the app role
-    gets no UPDATE or DELETE on them, so not even a session that sets `pgtrigger.ignore` can."""
-    return sorted(model._meta.db_table for model in apps.get_models()
-                  if any(trigger.name == "append_only" for trigger in getattr(model._meta, "triggers", [])))
+def guarded_tables() -> dict[str, tuple[set[str], set[str]]]:
+    """Tables whose triggers refuse UPDATE and/or DELETE (core.models.guarded_writes): the app role
+    loses those rights too, so not even a session that sets `pgtrigger.ignore` can; where an UPDATE
+    may still set some columns (a correctable fact's `superseded_at`), it gets UPDATE on those only."""
+    guarded = {model._meta.db_table: guarded_writes(model) for model in apps.get_models()}
+    return {table: writes for table, writes in sorted(guarded.items()) if writes[0]}
 
 
 class Command(BaseCommand):
@@ -35,6 +38,7 @@ class Command(BaseCommand):
             if name == owner:
                 raise CommandError(f"The application's role must not be the owner ({owner}) that migrates.")
             self._upsert_role(cursor, name, password)
+            self._revoke_memberships(cursor, name, owner)
             for statement in grant_statements(name, schema, database):
                 cursor.execute(statement.as_string(connection.connection))
         self.stdout.write(f"Role {name}: DML rights on schema {schema} of {database}.")
@@ -56,6 +60,27 @@ class Command(BaseCommand):
             statement = sql.SQL("{} PASSWORD {}").format(statement, sql.Literal(password))
         cursor.execute(statement.as_string(connection.connection))
 
+    def _revoke_memberships(self, cursor, name: str, owner: str) -> None:
+        """The app role inherits no other role's rights: a member of the owner could SET ROLE to it
+        and ALTER, DROP or TRUNCATE; a member of any other role would get rights this command did
+        not choose. Refused if a membership outlives the REVOKE (one the owner may not revoke)."""
+        for granted in memberships(cursor, name):
+            statement = sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(granted), sql.Identifier(name))
+            cursor.execute(statement.as_string(connection.connection))
+        cursor.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [name, owner])
+        if cursor.fetchone()[0] or memberships(cursor, name):
+            raise CommandError(f"The role {name} is still a member of {', '.join(memberships(cursor, name))}:"
+                               " revoke that as a superuser, then run this again.")
+
+
+def memberships(cursor, role: str) -> list[str]:
+    """The roles `role` is directly a member of (through them, of any others)."""
+    cursor.execute("SELECT granted.rolname FROM pg_catalog.pg_auth_members m"
+                   " JOIN pg_catalog.pg_roles granted ON granted.oid = m.roleid"
+                   " JOIN pg_catalog.pg_roles member ON member.oid = m.member"
+                   " WHERE member.rolname = %s ORDER BY 1", [role])
+    return [row[0] for row in cursor.fetchall()]
+
 
 def grant_statements(role: str, schema: str, database: str) -> list[sql.Composed]:
     """The grants, in order; `ALTER DEFAULT PRIVILEGES` covers the tables later migrations create."""
@@ -72,6 +97,11 @@ def grant_statements(role: str, schema: str, database: str) -> list[sql.Composed
         sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT {} ON TABLES TO {}").format(where, DML, who),
         sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT USAGE, SELECT ON SEQUENCES TO {}").format(where, who),
     ]
-    statements += [sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(sql.Identifier(schema, table), who)
-                   for table in append_only_tables()]
+    for table, (refused, updatable) in guarded_tables().items():
+        target = sql.Identifier(schema, table)
+        rights = sql.SQL(", ").join(sql.SQL(right) for right in sorted(refused))
+        statements.append(sql.SQL("REVOKE {} ON {} FROM {}").format(rights, target, who))
+        if updatable:
+            columns = sql.SQL(", ").join(sql.Identifier(column) for column in sorted(updatable))
+            statements.append(sql.SQL("GRANT UPDATE ({}) ON {} TO {}").format(columns, target, who))
     return statements
