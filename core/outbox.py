@@ -173,7 +173,7 @@ def recover_stuck(*, now: dt.datetime) -> int:
     stuck = OutboxMessage.objects.filter(
         status=Status.SENDING,
         sending_started_at__lt=now - dt.timedelta(seconds=settings.OUTBOX_STUCK_AFTER_SECONDS))
-    persistent = [h for h in stuck.values_list("handler", flat=True).distinct() if _never_gives_up(h)]
+    persistent = [h for h in stuck.order_by().values_list("handler", flat=True).distinct() if _never_gives_up(h)]
     exhausted = stuck.filter(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS).exclude(handler__in=persistent).update(
         status=Status.FAILED, last_error="The worker stopped mid-delivery, and the attempts are used up.")
     again = stuck.update(status=Status.PENDING, next_attempt_at=None,
