@@ -41,9 +41,9 @@ class AuditContextMiddleware:
             return self.get_response(request)
 
 
-# What a request meets when Redis (cache, DRF throttles, Celery's broker) cannot be reached.
-REDIS_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-                     kombu.exceptions.OperationalError)
+# What a request meets when Redis (cache, DRF throttles, Celery's broker) cannot be reached or refuses
+# to write (out of memory, read-only replica, MISCONF): every RedisError, and kombu's wrapper of them.
+REDIS_UNAVAILABLE = (redis.exceptions.RedisError, kombu.exceptions.OperationalError)
 UNAVAILABLE_MESSAGE = "MoveRx is briefly unavailable (a background service is down). Please try again in a minute."
 UNAVAILABLE_PAGE = (
     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MoveRx is briefly unavailable</title>"

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.clock import local_today
 from core.errors import Conflict, InvalidInput
-from core.outbox import outbox_add
+from core.outbox import never_give_up, outbox_add
 from patients.clinical import RED_FLAG_CATEGORY, is_emergency
 from patients.models import Alert, Patient, RedFlagStatus, ReminderChannel
 
@@ -60,6 +60,7 @@ def alert_open(*, patient: Patient, kind: str, severity: str, message: str, sour
     return alert
 
 
+@never_give_up  # an outage delays an alert, it never loses it
 def alert_notify_staff(*, alert_id: int, idempotency_key: str = "") -> int:
     """E-mail the patient's PT and coach that an alert is open (an outbox handler). The message
     names no patient and no clinical detail: they read it in MoveRx. Its Message-ID comes from the

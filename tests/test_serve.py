@@ -115,7 +115,7 @@ def test_a_killed_run_is_cleaned_up_by_the_next(data_dir):
     second = start_serve(data_dir, port)  # the same port: nothing of the first holds it
     assert_gone(children)
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
-        assert json.load(answer) == {"database": "ok", "redis": "ok"}
+        assert json.load(answer) == {"database": "ok", "redis": "ok", "outbox": "ok"}
     later_children = children_of(second)
     assert stop(second) == 0
     assert "Embedded PostgreSQL and Redis stopped." in second.lines

@@ -238,7 +238,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600)}
+# Socket timeouts bound every send (a .delay() in a request, the outbox's fast path) when Redis hangs
+# without closing the connection. The worker's BRPOP is unaffected: it asks Redis to answer within
+# brpop_timeout (1 s), far below socket_timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600),
+    "socket_connect_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=3.0),
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=3.0),
+}
 CELERY_TASK_TIME_LIMIT = 30 * 60  # longer than any task; far below the visibility timeout
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -265,11 +272,15 @@ REMINDER_REENQUEUE_AFTER_SECONDS = env.int("REMINDER_REENQUEUE_AFTER_SECONDS", d
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=100)
 
 # Transactional outbox and report recovery (core/outbox.py, outcomes/services.py; issue 10 §3)
-OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)  # about 8 hours of retries with the caps below
+# attempts before a message is `failed`: 12 is about 5 hours with the backoff below (30 s doubling to
+# a 1 h cap). Handlers marked @never_give_up (safety alerts) ignore it and retry hourly until delivered.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 OUTBOX_STUCK_AFTER_SECONDS = env.int("OUTBOX_STUCK_AFTER_SECONDS", default=300)  # longer than EMAIL_TIMEOUT
 OUTBOX_DRAIN_BATCH = env.int("OUTBOX_DRAIN_BATCH", default=100)
+OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=20)  # a drain stops claiming then; below the 30 s tick
+OUTBOX_HEALTH_UNDELIVERED_MINUTES = env.int("OUTBOX_HEALTH_UNDELIVERED_MINUTES", default=15)  # /healthz reports older
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # an SMTP server that hangs must not hold a delivery forever
 REPORT_HEARTBEAT_STALE_SECONDS = env.int("REPORT_HEARTBEAT_STALE_SECONDS", default=180)
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
