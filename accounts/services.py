@@ -6,6 +6,7 @@ from knox.models import AuthToken
 from accounts import two_factor
 from accounts.models import Clinic, User
 from accounts.sessions import sign_out_everywhere_else
+from accounts.tokens import token_create
 from core.audit import record_change
 from core.errors import DomainError, InvalidInput
 
@@ -78,8 +79,8 @@ def token_issue(*, request, email: str, password: str, otp: str = "") -> tuple[s
     if user is None:
         raise InvalidInput({"non_field_errors": [WRONG_CREDENTIALS]})
     two_factor.check_code(user, otp)
-    _, token = AuthToken.objects.create(user=user)
-    return token, user
+    # bound to `user` as authenticated: a password change or 2FA set-up committing meanwhile ends it
+    return token_create(user=user), user
 
 
 def token_revoke(*, token: AuthToken) -> None:

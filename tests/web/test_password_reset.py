@@ -10,8 +10,8 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from knox.models import AuthToken
 
+from accounts.tokens import token_create
 from core.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory, today
 
@@ -50,7 +50,7 @@ def test_the_sign_in_page_links_to_the_reset(client):
 
 
 def test_reset_by_email_ends_the_old_password_tokens_and_sessions(client, settings, pt):
-    _, token = AuthToken.objects.create(user=pt)
+    token = token_create(user=pt)
     elsewhere = Client()
     elsewhere.force_login(pt)
     response = ask(client, pt.email.upper())
