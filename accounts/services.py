@@ -79,8 +79,8 @@ def password_set(*, user: User, password: str, actor: User | None = None, reques
 @transaction.atomic
 def password_reset_request(*, email: str) -> None:
     """Someone asked for a reset link for `email`. The e-mail is an outbox row (only for an active
-    account with a password), sent by a worker: the request does the same work, and takes the same
-    time, whether the address has an account or not, and never waits for an SMTP server."""
+    account with a password), sent by a worker: the request does the same work (one short insert
+    aside) whether the address has an account or not, and never waits for an SMTP server."""
     for user in User.objects.filter(email__iexact=email.strip(), is_active=True):
         if user.has_usable_password():
             outbox_add(handler="accounts.services.password_reset_mail", payload={"user_id": user.pk})
