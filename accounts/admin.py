@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 
+from accounts import services
 from accounts.models import Clinic, User
 from accounts.sessions import sign_out_everywhere_else
 
@@ -38,3 +39,10 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "clinic", "password1", "password2"]})]
     filter_horizontal: list = []
     change_password_form = PasswordChangeForm
+
+    def save_model(self, request, obj, form, change):
+        """Unticking "active" goes through `staff_deactivate`, so the user's sessions and tokens end
+        for good and do not come back when the box is ticked again."""
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.staff_deactivate(user=obj)

@@ -111,3 +111,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_staff(self) -> bool:
         """Django admin is for admins (superusers) only."""
         return self.is_superuser
+
+
+class ApiTokenBinding(models.Model):
+    """Ties an API token to the credentials it was issued with (accounts.tokens): a token is good
+    only while the user's password hash and session epoch are what they were at the log-in."""
+
+    token = models.OneToOneField("knox.AuthToken", on_delete=models.CASCADE, primary_key=True, related_name="binding")
+    credentials = models.CharField(max_length=64, help_text="sha256 of the password hash and the session epoch.")
+
+    def __str__(self):
+        return f"binding of token {self.token_id[:8]}"

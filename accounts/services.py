@@ -1,13 +1,21 @@
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from knox.models import AuthToken
 
 from accounts import two_factor
 from accounts.models import Clinic, User
 from accounts.sessions import sign_out_everywhere_else
+from accounts.tokens import token_create
 from core.audit import record_change
 from core.errors import DomainError, InvalidInput
+from core.outbox import outbox_add
 
 WRONG_CREDENTIALS = "Unable to log in with the email and password given."
 
@@ -68,6 +76,33 @@ def password_set(*, user: User, password: str, actor: User | None = None, reques
     return user
 
 
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """Someone asked for a reset link for `email`. The e-mail is an outbox row (only for an active
+    account with a password), sent by a worker: the request does the same work (one short insert
+    aside) whether the address has an account or not, and never waits for an SMTP server."""
+    for user in User.objects.filter(email__iexact=email.strip(), is_active=True):
+        if user.has_usable_password():
+            outbox_add(handler="accounts.services.password_reset_mail", payload={"user_id": user.pk})
+
+
+def password_reset_mail(*, user_id: int, idempotency_key: str = "") -> int:
+    """Send the reset link (an outbox handler). The link is made now, from the user's current state,
+    so no token is ever stored or logged; it works once, for PASSWORD_RESET_TIMEOUT from now.
+    Returns how many e-mails were sent (0 if the account was deactivated meanwhile)."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return 0
+    # the link names the configured site: no request, and so no Host header, is involved
+    context = {"uid": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user),
+               "site_url": settings.SITE_URL, "timeout_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+    subject = "".join(render_to_string("accounts/email/password_reset_subject.txt", context).splitlines())
+    headers = {"Message-ID": f"<password-reset-{idempotency_key}@moverx>"} if idempotency_key else {}
+    EmailMessage(subject=subject, body=render_to_string("accounts/email/password_reset.txt", context),
+                 to=[user.email], headers=headers).send()
+    return 1
+
+
 def token_issue(*, request, email: str, password: str, otp: str = "") -> tuple[str, User]:
     """Log in for the API. Wrong credentials get one message whether the email exists or not;
     repeated failures lock the (email, address) pair out (django-axes). With two-factor on, the
@@ -78,8 +113,8 @@ def token_issue(*, request, email: str, password: str, otp: str = "") -> tuple[s
     if user is None:
         raise InvalidInput({"non_field_errors": [WRONG_CREDENTIALS]})
     two_factor.check_code(user, otp)
-    _, token = AuthToken.objects.create(user=user)
-    return token, user
+    # bound to `user` as authenticated: a password change or 2FA set-up committing meanwhile ends it
+    return token_create(user=user), user
 
 
 def token_revoke(*, token: AuthToken) -> None:

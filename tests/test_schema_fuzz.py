@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.tokens import token_create
 from tests.world import build_world
 
 
@@ -42,7 +43,7 @@ _tokens: dict[int, str] = {}
 def _live_token(user) -> str:
     """The user's token, or a new one when a generated `auth/logout/` revoked it."""
     if user.pk not in _tokens or not AuthToken.objects.filter(user=user).exists():
-        _tokens[user.pk] = AuthToken.objects.create(user=user)[1]
+        _tokens[user.pk] = token_create(user=user)
     return _tokens[user.pk]
 
 

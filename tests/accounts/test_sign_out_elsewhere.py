@@ -7,9 +7,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django_otp.oath import totp
-from knox.models import AuthToken
 
 from accounts import two_factor
+from accounts.tokens import token_create
 from core.models import AuditEvent
 from tests.factories import PASSWORD
 
@@ -36,7 +36,7 @@ def token_works(token: str) -> bool:
 @pytest.fixture
 def elsewhere(pt):
     """Another browser and an API client, both signed in as the PT before the change."""
-    _, token = AuthToken.objects.create(user=pt)
+    token = token_create(user=pt)
     other = browser(pt)
     assert signed_in(other) and token_works(token)
     return other, token

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 PROJECT_APPS = {"core", "accounts", "patients", "careplans", "exercises", "coaching", "outcomes"}
 # Clinic configuration rather than clinical data: no refusal asked for (nor needed for the trail).
-NOT_CLINICAL = {"exercises_programtemplate", "exercises_templateitem"}
+NOT_CLINICAL = {"exercises_programtemplate", "exercises_templateitem", "accounts_apitokenbinding"}
 APPEND_ONLY = ["core_auditevent", "exercises_prescriptionversion", "exercises_sessionprescription",
                "exercises_exercisesession", "outcomes_assessment"]
 CLINICAL = ["patients_patient", "patients_alert", "careplans_careplan", "careplans_visit", "careplans_goal",

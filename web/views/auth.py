@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -73,22 +72,19 @@ RESET_THROTTLED = "Too many reset requests. Wait a while, or ask your clinic man
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset by e-mail: the same answer whether an account has the address or not (only an
-    active account's own address gets the link), throttled per client address and per e-mail."""
+    """Django's reset page: the same answer whether an account has the address or not (only an
+    active account's own address gets the link, sent later through the outbox), throttled per
+    client address and per e-mail."""
 
     template_name = "web/password_reset.html"
-    email_template_name = "web/email/password_reset.txt"
-    subject_template_name = "web/email/password_reset_subject.txt"
     success_url = reverse_lazy("web:password_reset_done")
 
     def form_valid(self, form):
         if not password_reset_allowed(self.request, form.cleaned_data["email"]):
             form.add_error(None, RESET_THROTTLED)
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        # The link names the configured site, not whatever Host header the request carried.
-        self.extra_email_context = {"site_url": settings.SITE_URL,
-                                    "timeout_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
-        return super().form_valid(form)
+        account_services.password_reset_request(email=form.cleaned_data["email"])
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
