@@ -120,7 +120,7 @@ def test_the_migration_fingerprint_matches_the_python_one(pt):
     """The migration bound the tokens existing then with the same formula, in SQL."""
     from importlib import import_module
 
-    sql = import_module("accounts.migrations.0004_api_token_binding").BIND_EXISTING_TOKENS
+    sql = import_module("accounts.migrations.0005_api_token_binding").BIND_EXISTING_TOKENS
     AuthToken.objects.create(user=pt)
     with connection.cursor() as cursor:
         cursor.execute(sql)

@@ -16,7 +16,7 @@ BIND_EXISTING_TOKENS = """
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_refuse_truncate'),
+        ('accounts', '0004_audit_triggers_hardened'),
         ('knox', '0009_extend_authtoken_field'),
     ]
 
