@@ -124,6 +124,17 @@ def score_and_band(code: str, answers) -> tuple[Decimal, str]:
     return score, instrument.band(score) if instrument.band else ""
 
 
+def phq9_self_harm_answer(answers) -> int:
+    """PHQ-9 item 9, read before anything else is validated (clinical-reference §1, v2): the ninth
+    answer must be a whole number 0-3, whatever the rest; otherwise the PHQ-9 is refused on item 9."""
+    position = PHQ9_SELF_HARM_ITEM
+    item = answers[position - 1] if isinstance(answers, list) and len(answers) >= position else None
+    if not _is_int(item) or not 0 <= item <= 3:
+        raise InvalidInput({"answers": [
+            f"Answer {position} (thoughts of self-harm) must be answered with a whole number from 0 to 3."]})
+    return item
+
+
 def raises_safety_alert(code: str, answers) -> bool:
     """Any PHQ-9 item-9 answer above 0, whatever the total (clinical-reference §1, safety rule)."""
     return code == Code.PHQ9 and answers[PHQ9_SELF_HARM_ITEM - 1] > 0

@@ -14,7 +14,7 @@ from core.errors import Conflict, InvalidInput
 from core.outbox import outbox_add
 from core.version import code_version
 from outcomes import report
-from outcomes.instruments import raises_safety_alert, score_and_band
+from outcomes.instruments import Code, phq9_self_harm_answer, raises_safety_alert, score_and_band
 from outcomes.models import Assessment, OutcomeReport
 from patients.models import Alert
 from patients.services import alert_open
@@ -31,6 +31,22 @@ def _validated(instrument: str, answers, collected_at) -> tuple:
     return score_and_band(instrument, answers)
 
 
+SAFETY_ACTION = "contact the patient today and follow the clinic's safety protocol."
+
+
+def _self_harm_first(instrument: str, answers) -> bool:
+    """Clinical-reference §1 (v2): a PHQ-9's item 9 is read before anything else is validated (a 400
+    on item 9 when it is not answered). True when it is above 0: an alert is due whatever follows."""
+    return instrument == Code.PHQ9 and phq9_self_harm_answer(answers) > 0
+
+
+def _alert_refused_submission(patient, answers, why: str) -> None:
+    """§1 (v2): a refused PHQ-9 with item 9 above 0 still raises the alert, which keeps its answers."""
+    alert_open(patient=patient, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT, submitted_answers=answers,
+               message=f"PHQ-9 item 9 (thoughts of self-harm) was answered above 0 in a submission that was refused "
+                       f"({why}; its answers are kept with this alert): {SAFETY_ACTION}")
+
+
 def _create(*, actor, patient, instrument, answers, collected_at, source, **extra) -> Assessment:
     score, band = _validated(instrument, answers, collected_at)
     assessment = Assessment.objects.create(
@@ -38,23 +54,37 @@ def _create(*, actor, patient, instrument, answers, collected_at, source, **extr
         score=score, band=band, collected_at=collected_at, source=source, recorded_by=actor, **extra)
     if raises_safety_alert(instrument, answers):
         alert_open(patient=patient, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT, source_id=assessment.pk,
-                   message="PHQ-9 item 9 (thoughts of self-harm) was answered above 0: contact the patient today "
-                           "and follow the clinic's safety protocol.")
+                   message=f"PHQ-9 item 9 (thoughts of self-harm) was answered above 0: {SAFETY_ACTION}")
     return assessment
+
+
+def _same_submission(stored: Assessment, instrument: str, answers, collected_at) -> bool:
+    return (stored.instrument, stored.answers, stored.collected_at) == (instrument, answers, collected_at)
 
 
 def assessment_record(*, actor, patient, instrument, answers, collected_at, source,
                       external_id="") -> tuple[Assessment, bool]:
     """Record a completed instrument, scored on the server (clinical-reference §1). A repeat of
-    the same `external_id` returns the stored assessment: (assessment, created)."""
+    the same `external_id` with the same content returns the stored assessment: (assessment, created);
+    with other content it is a 409 naming the stored one (§1, resent submissions)."""
+    alarming = _self_harm_first(instrument, answers)
     if external_id:
         existing = Assessment.objects.filter(patient=patient, external_id=external_id).first()
-        if existing:
+        if existing and _same_submission(existing, instrument, answers, collected_at):
             return existing, False
+        if existing:
+            if alarming:
+                _alert_refused_submission(patient, answers, "a resent external_id with other content")
+            raise Conflict({"detail": "This external_id was recorded before with other content; correct the "
+                                      "stored assessment (supersede) instead.", "id": existing.pk})
     try:
         with transaction.atomic():
             return _create(actor=actor, patient=patient, instrument=instrument, answers=answers,
                            collected_at=collected_at, source=source, external_id=external_id), True
+    except InvalidInput:
+        if alarming:
+            _alert_refused_submission(patient, answers, "other answers missing or out of range")
+        raise
     except IntegrityError:
         if not external_id:
             raise

@@ -193,7 +193,7 @@ class AlertSerializer(serializers.ModelSerializer):
     class Meta:
         model = Alert
         fields = [
-            "id", "patient", "kind", "severity", "message", "source_id", "opened_at", "is_open",
+            "id", "patient", "kind", "severity", "message", "source_id", "submitted_answers", "opened_at", "is_open",
             "acknowledged_by", "acknowledged_at", "acknowledgement_note",
         ]
         read_only_fields = fields

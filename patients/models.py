@@ -130,6 +130,8 @@ class Alert(models.Model):
     severity = models.CharField(max_length=20, choices=Severity.choices)
     message = models.TextField()
     source_id = models.BigIntegerField(null=True, blank=True, help_text="The assessment that raised it, if any.")
+    submitted_answers = models.JSONField(
+        null=True, blank=True, help_text="The answers of a refused PHQ-9 that raised it (clinical-reference §1).")
     opened_at = models.DateTimeField(auto_now_add=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

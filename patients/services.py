@@ -52,10 +52,12 @@ def _open_red_flag_alert(patient: Patient, new_flags: list[str]) -> Alert:
 
 
 @transaction.atomic
-def alert_open(*, patient: Patient, kind: str, severity: str, message: str, source_id: int | None = None) -> Alert:
+def alert_open(*, patient: Patient, kind: str, severity: str, message: str, source_id: int | None = None,
+               submitted_answers=None) -> Alert:
     """Open an alert and tell the patient's PT and coach at once: the e-mail is an outbox row of
     the same transaction, so it goes out after the commit even if the broker is down now."""
-    alert = Alert.objects.create(patient=patient, kind=kind, severity=severity, message=message, source_id=source_id)
+    alert = Alert.objects.create(patient=patient, kind=kind, severity=severity, message=message, source_id=source_id,
+                                 submitted_answers=submitted_answers)
     outbox_add(handler="patients.services.alert_notify_staff", payload={"alert_id": alert.pk})
     return alert
 

@@ -48,8 +48,19 @@ def test_phq9_item_9_from_the_page_opens_the_safety_alert(client, coach, patient
     assert Alert.objects.get(patient=patient).kind == Alert.Kind.SAFETY
 
 
+def test_a_refused_phq9_from_the_page_with_item_9_above_0_still_raises_the_alert(client, coach, patient):
+    client.force_login(coach)
+    response = client.post(reverse("web:record_measure", args=[patient.pk]),
+                           {"instrument": "phq9", "answers": "0 0 5 0 0 0 0 0 1", "collected_at": YESTERDAY})
+    assert response.status_code == 400
+    assert not Assessment.objects.exists()
+    alert = Alert.objects.get(patient=patient)
+    assert alert.kind == Alert.Kind.SAFETY and alert.submitted_answers == [0, 0, 5, 0, 0, 0, 0, 0, 1]
+
+
 @pytest.mark.parametrize(("instrument", "typed", "words"), [
-    ("phq9", "1 2 3", "phq9 needs exactly 9 answers."),
+    ("phq9", "1 2 3", "Answer 9 (thoughts of self-harm) must be answered"),  # item 9 first (§1, v2)
+    ("phq9", "1 2 3 1 2 3 1 2 0 1", "phq9 needs exactly 9 answers."),
     ("nprs", "11", "Answer 1 must be a whole number from 0 to 10."),
     ("odi", "- - - 1 1 1 1 1 1 1", "ODI"),
     ("nprs", "six", "Write whole numbers"),

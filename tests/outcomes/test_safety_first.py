@@ -1,0 +1,69 @@
+"""PHQ-9 item 9 is read before anything else (clinical-reference §1, v2): a refused PHQ-9 still raises
+the safety alert when item 9 is above 0, and keeps the answers; item 9 must be answered. A resent
+external_id with other content is a 409 naming the stored row, with the same alert rule."""
+
+import datetime as dt
+
+import pytest
+
+from outcomes.models import Assessment
+from patients.models import Alert
+
+pytestmark = pytest.mark.django_db
+
+
+def _phq9(patient, answers, **extra):
+    return {"patient": patient.pk, "instrument": "phq9", "answers": answers,
+            "collected_at": dt.datetime.now(dt.UTC).isoformat(), **extra}
+
+
+@pytest.mark.parametrize(("answers", "why"), [
+    ([0, 0, 7, 0, 0, 0, 0, 0, 2], "an answer out of range"),
+    ([0, None, 0, 0, 0, 0, 0, 0, 1], "an answer missing"),
+    ([0, 0, 0, 0, 0, 0, 0, 0, 3, 0], "ten answers, item 9 the ninth"),
+])
+@pytest.mark.parametrize("who", ["pt", "coach", "integration"])
+def test_a_refused_phq9_with_item_9_above_0_still_raises_the_alert(client_for, request, patient, answers, why, who):
+    response = client_for(request.getfixturevalue(who)).post("/api/v1/assessments/", _phq9(patient, answers),
+                                                             format="json")
+    assert response.status_code == 400 and "answers" in response.json(), why
+    assert not Assessment.objects.exists()
+    alert = Alert.objects.get(patient=patient, kind=Alert.Kind.SAFETY)
+    assert alert.severity == Alert.Severity.URGENT and alert.is_open and alert.source_id is None
+    assert alert.submitted_answers == answers
+
+
+@pytest.mark.parametrize("answers", [[0] * 8, [0] * 8 + [None], [0] * 8 + [4], [0] * 8 + ["2"], "nine"])
+def test_item_9_must_be_answered(api, patient, answers):
+    response = api.post("/api/v1/assessments/", _phq9(patient, answers), format="json")
+    assert response.status_code == 400
+    assert "Answer 9" in response.json()["answers"][0]
+    assert not Assessment.objects.exists() and not Alert.objects.exists()
+
+
+def test_a_refused_phq9_with_item_9_at_0_raises_nothing(api, patient):
+    response = api.post("/api/v1/assessments/", _phq9(patient, [0, 0, 9, 0, 0, 0, 0, 0, 0]), format="json")
+    assert response.status_code == 400
+    assert not Assessment.objects.exists() and not Alert.objects.exists()
+
+
+def test_a_resent_external_id_with_the_same_content_returns_the_stored_row(client_for, integration, patient):
+    app = client_for(integration)
+    body = _phq9(patient, [1] * 9, external_id="app-41")
+    first, again = (app.post("/api/v1/assessments/", body, format="json") for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert Assessment.objects.count() == 1
+    assert Alert.objects.filter(kind=Alert.Kind.SAFETY).count() == 1  # the first one's, not a second
+
+
+@pytest.mark.parametrize(("changed", "alerts"), [([2] * 8 + [0], 0), ([0] * 8 + [2], 1)])
+def test_a_resent_external_id_with_other_content_is_409_with_the_stored_id(client_for, integration, patient,
+                                                                           changed, alerts):
+    app = client_for(integration)
+    stored = app.post("/api/v1/assessments/", _phq9(patient, [0] * 9, external_id="app-42"), format="json").json()
+    response = app.post("/api/v1/assessments/", _phq9(patient, changed, external_id="app-42"), format="json")
+    assert response.status_code == 409 and response.json()["id"] == stored["id"]
+    assert list(Assessment.objects.values_list("answers", flat=True)) == [[0] * 9]
+    raised = Alert.objects.filter(kind=Alert.Kind.SAFETY)
+    assert raised.count() == alerts
+    assert all(alert.submitted_answers == changed for alert in raised)
