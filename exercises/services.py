@@ -235,14 +235,26 @@ def _create_session(*, actor, patient, prescriptions, performed_at, source, **fi
     return session
 
 
+def _same_session(stored: ExerciseSession, *, performed_at, prescriptions, duration_minutes, pain_during) -> bool:
+    done = {getattr(prescription, "pk", prescription) for prescription in prescriptions}
+    return ((stored.performed_at, stored.duration_minutes, stored.pain_during) == (performed_at, duration_minutes,
+                                                                                  pain_during)
+            and set(stored.prescriptions.values_list("pk", flat=True)) == done)
+
+
 def session_record(*, actor, patient, performed_at, prescriptions, source, external_id="", duration_minutes=None,
                    pain_during=None) -> tuple[ExerciseSession, bool]:
-    """Record a session the patient did (DESIGN.md, step 5). A repeat of the same `external_id`
-    (the patient app retrying) returns the session already stored: (session, created)."""
+    """Record a session the patient did (DESIGN.md, step 5). A repeat of the same `external_id` with
+    the same content (the patient app retrying) returns the session already stored: (session,
+    created); with other content it is a 409 naming the stored one (clinical-reference §1, v2)."""
     if external_id:
         existing = ExerciseSession.objects.filter(patient=patient, external_id=external_id).first()
-        if existing:
+        if existing and _same_session(existing, performed_at=performed_at, prescriptions=prescriptions,
+                                      duration_minutes=duration_minutes, pain_during=pain_during):
             return existing, False
+        if existing:
+            raise Conflict({"detail": "This external_id was recorded before with other content; correct the "
+                                      "stored session (supersede) instead.", "id": existing.pk})
     try:
         with transaction.atomic():
             session = _create_session(actor=actor, patient=patient, prescriptions=prescriptions,

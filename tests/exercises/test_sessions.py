@@ -36,6 +36,19 @@ def test_the_patient_app_posts_a_session(client_for, integration, prescription):
     assert client.get("/api/v1/exercise-sessions/").status_code == 403  # the integration reads nothing
 
 
+@pytest.mark.parametrize("change", [{"pain_during": 7}, {"duration_minutes": 40},
+                                    {"performed_at": (NOW - dt.timedelta(hours=5)).isoformat()}])
+def test_a_resent_external_id_with_other_content_is_409_with_the_stored_id(client_for, integration, prescription,
+                                                                           change):
+    """Clinical-reference §1 (v2), resent submissions: nothing written, the stored row named."""
+    client = client_for(integration)
+    stored = client.post("/api/v1/exercise-sessions/", body(prescription, external_id="app-7"), format="json").json()
+    response = client.post("/api/v1/exercise-sessions/", body(prescription, external_id="app-7", **change),
+                           format="json")
+    assert response.status_code == 409 and response.json()["id"] == stored["id"]
+    assert list(ExerciseSession.objects.values_list("pain_during", "duration_minutes")) == [(3, 25)]
+
+
 @pytest.mark.parametrize(("change", "field"), [
     ({"performed_at": (NOW + dt.timedelta(hours=1)).isoformat()}, "performed_at"),
     ({"pain_during": 11}, "pain_during"),
