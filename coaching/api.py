@@ -13,6 +13,7 @@ from coaching.selectors import (
     coaching_notes_visible_to,
     habit_goals_visible_to,
     habit_progress,
+    in_work_order,
     outreach_visible_to,
     reminders_visible_to,
 )
@@ -243,7 +244,7 @@ class OutreachViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveM
     action_permissions = {"list": Cap.READ_CLINICAL, "retrieve": Cap.READ_CLINICAL, "resolve": Cap.COACH}
 
     def selector(self, user):
-        items = outreach_visible_to(user).select_related("patient").order_by("-resolved_at", "opened_at", "id")
+        items = in_work_order(outreach_visible_to(user).select_related("patient"))
         coach_list = self.action == "list" and getattr(user, "role", None) == Role.COACH
         if coach_list and self.request.query_params.get("scope") != "clinic":
             items = coach_queue(user, items)

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from coaching.models import CheckIn, CoachingNote, HabitGoal, OutreachItem, ReminderDelivery
 from core.clock import local_today
@@ -27,6 +27,14 @@ def coach_queue(user, items=None) -> QuerySet[OutreachItem]:
     """A coach's own outreach queue: items for their patients or assigned to them."""
     items = outreach_visible_to(user) if items is None else items
     return items.filter(Q(patient__coach=user) | Q(coach=user))
+
+
+def in_work_order(items: QuerySet[OutreachItem]) -> QuerySet[OutreachItem]:
+    """Open items before resolved ones; among them an unacknowledged safety or red-flag alert always
+    first (clinical-reference §2, v2: alerts stay at the top of every work list), then oldest first."""
+    alert_first = Case(When(cause=OutreachItem.Cause.OPEN_ALERT, then=Value(0)), default=Value(1),
+                       output_field=IntegerField())
+    return items.order_by("-resolved_at", alert_first, "opened_at", "id")
 
 
 def reminders_visible_to(user) -> QuerySet[ReminderDelivery]:

@@ -4,6 +4,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.roles import Role
 from core.clock import local_today
 from core.errors import Conflict, InvalidInput
 from core.outbox import never_give_up, outbox_add
@@ -62,6 +64,18 @@ def alert_open(*, patient: Patient, kind: str, severity: str, message: str, sour
     return alert
 
 
+def alert_recipients(patient: Patient) -> set:
+    """Clinical-reference §2 (v2): the patient's PT and coach; when neither is an active staff member,
+    every active PT and manager of the clinic. Never nobody: with no one to tell, the delivery fails
+    and the outbox tries again until someone can be told."""
+    care_team = {user for user in (patient.primary_pt, patient.coach) if user and user.is_active}
+    staff = care_team or set(User.objects.filter(clinic_id=patient.clinic_id, is_active=True,
+                                                 role__in=[Role.PT, Role.MANAGER]))
+    if not staff:
+        raise RuntimeError(f"No active PT or manager in clinic {patient.clinic_id} to tell of an alert.")
+    return staff
+
+
 @never_give_up  # an outage delays an alert, it never loses it
 def alert_notify_staff(*, alert_id: int, idempotency_key: str = "") -> int:
     """E-mail the patient's PT and coach that an alert is open (an outbox handler). The message
@@ -71,9 +85,7 @@ def alert_notify_staff(*, alert_id: int, idempotency_key: str = "") -> int:
     alert = Alert.objects.select_related("patient__primary_pt", "patient__coach").filter(pk=alert_id).first()
     if alert is None or alert.acknowledged_at is not None:
         return 0
-    staff = {user for user in (alert.patient.primary_pt, alert.patient.coach) if user and user.is_active}
-    if not staff:
-        return 0
+    staff = alert_recipients(alert.patient)
     urgency = "EMERGENCY" if alert.severity == Alert.Severity.EMERGENCY else "Urgent"
     link = f"{settings.SITE_URL}{reverse('web:patient', args=[alert.patient_id])}#alerts"
     headers = {"Message-ID": f"<alert-{alert.pk}-{idempotency_key}@moverx>"} if idempotency_key else {}

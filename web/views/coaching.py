@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Cap
 from coaching import services
-from coaching.selectors import coach_queue, habit_goals_visible_to, outreach_visible_to
+from coaching.selectors import coach_queue, habit_goals_visible_to, in_work_order, outreach_visible_to
 from core.audit import record_reads
 from patients.api import patient_list
 from web import forms
@@ -17,11 +17,10 @@ from web.views.patients import submit_on_record
 
 @requires(Cap.READ_CLINICAL)
 def coach_home(request):
-    """My patients (where I am the coach) and my outreach queue, open items oldest first."""
+    """My patients (where I am the coach) and my outreach queue: open alerts first, then oldest first."""
     user = request.user
     caseload = list(patient_list(user).filter(coach=user).order_by("adherence", "last_name")[:200])
-    queue = list(coach_queue(user).filter(resolved_at__isnull=True).select_related("patient")
-                 .order_by("opened_at", "id"))
+    queue = list(in_work_order(coach_queue(user).filter(resolved_at__isnull=True).select_related("patient")))
     record_reads(user=user, rows=[("patients_patient", p.pk, p.pk, p.clinic_id) for p in caseload])
     return render(request, "web/coach.html", {"caseload": caseload, "queue": queue, "note_form": forms.NoteForm()})
 
