@@ -4,7 +4,7 @@ prescriptions, history, measures and adherence."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +45,8 @@ PAGE_SIZE = 25
 @requires(Cap.READ_CLINICAL)
 def patient_index(request):
     """Patients with what needs attention: red flags, open alerts, adherence, plan week, and the
-    next reassessment due. Search by name or email; filter; sort by adherence."""
+    next reassessment due, patients with an open alert first. Search by name or email; filter; sort by
+    adherence."""
     query = request.GET.get("q", "").replace("\x00", "")[:100]
     patients = PatientFilter({  # the API's search and filters, under the page's names
         "search": query,
@@ -56,7 +57,9 @@ def patient_index(request):
         patients = patients.filter(Q(primary_pt=request.user) | Q(coach=request.user))
     order = {"adherence": [F("adherence").asc(nulls_last=True), "last_name"],
              "-adherence": [F("adherence").desc(nulls_last=True), "last_name"]}
-    patients = patients.order_by(*order.get(request.GET.get("sort"), ["last_name", "first_name", "id"]))
+    # an unacknowledged alert stays at the top of every work list (clinical-reference §2, v2)
+    alert_first = Case(When(open_alert_count__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField())
+    patients = patients.order_by(alert_first, *order.get(request.GET.get("sort"), ["last_name", "first_name", "id"]))
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     due = {}
     for row in reassessments(request.user, statuses=["due", "overdue"]):
