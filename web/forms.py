@@ -87,7 +87,9 @@ def _psfs_answers(text: str) -> list[dict]:
 
 
 class RedFlagReviewForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[(RedFlagStatus.CLEARED, "Cleared"), (RedFlagStatus.REFERRED, "Referred")])
+    # no default outcome (clinical-reference §2, v2): the PT chooses, even for a cauda equina emergency
+    outcome = forms.ChoiceField(choices=[("", "Choose the outcome"), (RedFlagStatus.CLEARED, "Cleared"),
+                                         (RedFlagStatus.REFERRED, "Referred")])
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 
 

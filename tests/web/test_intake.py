@@ -155,3 +155,21 @@ def test_the_record_shows_the_intake_in_words(client, world):
     client.force_login(world.own.pt)
     page = client.get(reverse("web:patient", args=[patient.pk])).content.decode()
     assert "Pain radiating into the legs" in page and "History of cancer" in page
+
+
+def test_the_red_flag_review_has_no_default_outcome(client, world):
+    """Clinical-reference §2 (v2): the PT chooses cleared or referred; nothing is chosen for them."""
+    from django.utils.html import escape
+
+    side = world.own
+    flagged = side.flagged_patient
+    client.force_login(side.pt)
+    page = client.get(reverse("web:patient", args=[flagged.pk])).content.decode()
+    assert f'<option value="" selected>{escape("Choose the outcome")}</option>' in page
+    url = reverse("web:review_red_flags", args=[flagged.pk])
+    refused = client.post(url, {"note": "Seen today"})
+    flagged.refresh_from_db()
+    assert refused.status_code in (302, 400) and flagged.red_flag_status == "positive"
+    client.post(url, {"outcome": "referred", "note": "Sent to the emergency department"})
+    flagged.refresh_from_db()
+    assert flagged.red_flag_status == "referred"
