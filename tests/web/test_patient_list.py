@@ -40,5 +40,5 @@ def test_patients_with_an_open_alert_come_first_whatever_the_sort(client, pt, cl
     alert_open(patient=alarmed, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT, message="Call today.")
     client.force_login(pt)
     rows = client.get(reverse("web:patients"), {"sort": sort} if sort else {}).context["rows"]
-    assert [row["patient"].pk for row in rows][0] == alarmed.pk
+    assert rows[0]["patient"].pk == alarmed.pk
     assert {row["patient"].pk for row in rows[1:]} == {patient.pk for patient in quiet}
