@@ -15,7 +15,7 @@ from core.api.concurrency import VersionedMixin, expected_version
 from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import IdFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
-from core.bounds import Kind
+from core.bounds import Kind, is_suspect
 from core.clock import local_today
 from exercises.models import PrescriptionVersion
 from exercises.selectors import plan_adherence_sql, plans_adherence, prescriptions_as_of, weekly_adherence
@@ -78,6 +78,8 @@ class CarePlanSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ReassessmentDueSerializer(many=True))
     def get_reassessments_due(self, plan):
+        if is_suspect(plan.start_date, "start_date"):
+            return []  # no schedule from a start no real plan has (the reassessment list skips it too)
         return ReassessmentDueSerializer(reassessment_schedule(plan.start_date), many=True).data
 
     def get_adherence(self, plan) -> float | None:

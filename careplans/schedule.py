@@ -2,8 +2,6 @@
 
 from datetime import date, timedelta
 
-from core.bounds import later
-
 REASSESSMENT_WEEKS = (4, 8, 12)
 
 
@@ -23,5 +21,4 @@ def week_bounds(start: date, week: int) -> tuple[date, date]:
 def reassessment_schedule(start: date) -> list[dict]:
     """Reassessments at weeks 4, 8 and 12, due when the week is complete: start + 7w days (for
     week 12 that is S + 84, the centre of the report's follow-up window, clinical-reference §5)."""
-    due = [(week, later(start, days=7 * week)) for week in REASSESSMENT_WEEKS]
-    return [{"week": week, "due_date": day} for week, day in due if day is not None]
+    return [{"week": week, "due_date": start + timedelta(days=7 * week)} for week in REASSESSMENT_WEEKS]

@@ -21,7 +21,7 @@ from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimar
 from core.api.filters import IdFilter
 from core.api.pagination import NewestFirstCursorPagination
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
-from core.bounds import DAYS_PER_WEEK, Kind
+from core.bounds import Kind
 from patients.selectors import patients_visible_to
 
 
@@ -124,7 +124,6 @@ class HabitWeekSerializer(serializers.Serializer):
 
 class HabitGoalSerializer(serializers.ModelSerializer):
     patient = _patient_field()
-    target_per_week = serializers.IntegerField(min_value=1, max_value=DAYS_PER_WEEK)
     start_date = BoundedDateField(kind=Kind.PLAN_DATE, required=False)
     weekly_progress = serializers.SerializerMethodField()
     suspect_dates = SuspectDatesField()
@@ -141,8 +140,6 @@ class HabitGoalSerializer(serializers.ModelSerializer):
 
 
 class HabitGoalUpdateSerializer(serializers.ModelSerializer):
-    target_per_week = serializers.IntegerField(min_value=1, max_value=DAYS_PER_WEEK, required=False)
-
     class Meta:
         model = HabitGoal
         fields = ["description", "target_per_week", "status"]

@@ -7,7 +7,6 @@ from django.db import models
 
 from careplans.models import CarePlan
 from core.audit import audit_triggers
-from core.bounds import DAYS_PER_WEEK
 from core.models import qualified, refuse_truncate
 from patients.models import Patient
 
@@ -75,6 +74,9 @@ class CoachingNote(models.Model):
 
     def __str__(self):
         return f"Coaching note {self.pk}"
+
+
+DAYS_PER_WEEK = 7  # a habit kept "n days a week": n cannot exceed the week
 
 
 class HabitGoal(models.Model):

@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.deconstruct import deconstructible
 
 from core.clock import CLOCK_SKEW
 
@@ -29,7 +28,6 @@ EARLIEST_MOMENT = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 # placeholders (2062 for 2026, 9999-12-31) while all plan arithmetic stays far from year 9999.
 PLAN_YEARS = 5
 PLAN_SPAN = dt.timedelta(days=round(365.25 * PLAN_YEARS))
-DAYS_PER_WEEK = 7  # a habit kept "n days a week": n cannot exceed the week
 CLINICAL_APPS = frozenset({"accounts", "patients", "careplans", "exercises", "coaching", "outcomes"})
 
 # The edge does not know the patient yet (a field is validated before the body's patient is looked
@@ -76,7 +74,6 @@ def _as_utc(moment: dt.datetime) -> dt.datetime | None:
         return None
 
 
-@deconstructible
 class Bounded:
     """Validator: the value lies in the range of its kind, else a ValidationError naming the range.
     Use it in `validators=[...]` of a DRF field, a Django form field or a django-filter filter."""
@@ -111,25 +108,16 @@ class Bounded:
             message = f"Give a {self.kind.value} on or before {last}."
         raise ValidationError(message, code="out_of_range")
 
-    def __eq__(self, other):
-        return isinstance(other, Bounded) and other.kind is self.kind
-
 
 def is_bounded(validators) -> bool:
     """True when one of `validators` is a `Bounded` (the schema test walks every field with this)."""
     return any(isinstance(validator, Bounded) for validator in validators)
 
 
-def sane_range() -> tuple[dt.date, dt.date]:
-    """The days a stored date can honestly hold: from 1900 to five years after today anywhere.
-    Selectors that compute from stored dates in SQL (due days, windows) skip rows outside it."""
-    return EARLIEST_DATE, _today_range(timezone.now())[1] + PLAN_SPAN
-
-
 # What each date or time a client may send is, by field name (the edge bounds it with the same
-# kind). Stored values are judged by the kind's upper bound (a measure cannot have happened after
-# now, nor a birth after today) and 1900 below; a plan started long ago stays honest history.
-# Fields the server stamps itself (created_at, sent_at, ...) are judged by `sane_range`.
+# kind). Stored values are judged by the range of that kind (a measure cannot have happened after
+# now, nor a birth after today), and fields the server stamps itself (created_at, sent_at, ...) by
+# the widest one, REPORT_DATE: from 1900 to five years after today.
 FIELD_KINDS = {
     "collected_at": Kind.CLINICAL_TIME, "performed_at": Kind.CLINICAL_TIME, "occurred_at": Kind.CLINICAL_TIME,
     "date_of_birth": Kind.PAST_DATE, "pain_onset_date": Kind.PAST_DATE, "done_on": Kind.PAST_DATE,
@@ -138,37 +126,23 @@ FIELD_KINDS = {
 }
 
 
-def stored_range(field: str = "", now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """The [first, last] instant a stored value of `field` can honestly hold (see FIELD_KINDS)."""
-    now = now or timezone.now()
-    kind = FIELD_KINDS.get(field)
-    if kind is None:
-        last = dt.datetime.combine(sane_range()[1], dt.time.max, tzinfo=dt.UTC)
-    elif kind is Kind.CLINICAL_TIME:
-        last = now + CLOCK_SKEW
-    else:
-        last = dt.datetime.combine(date_range(kind, now)[1], dt.time.max, tzinfo=dt.UTC)
-    return EARLIEST_MOMENT, last
+def stored_range(field: str = "") -> tuple[dt.datetime, dt.datetime]:
+    """The [first, last] instant a stored value of `field` can honestly hold. Below, always 1900: a
+    plan started long ago is honest history, though the edge no longer accepts it as new."""
+    return moment_range(FIELD_KINDS.get(field, Kind.REPORT_DATE))
 
 
-def is_suspect(value, field: str = "") -> bool:
+def is_suspect(value, field: str = "", *, within: tuple[dt.datetime, dt.datetime] | None = None) -> bool:
     """A stored date or time outside the honest range of its `field` (a row written before the edge
-    was bounded). Pages show it as it is, marked, and compute nothing from it."""
-    first, last = stored_range(field)
+    was bounded). Pages show it as it is, marked, and compute nothing from it. `within`: the range,
+    when the caller judges many values at once."""
+    first, last = within or stored_range(field)
     if isinstance(value, dt.datetime):
         moment = _as_utc(value)
         return moment is None or not first <= moment <= last
     if isinstance(value, dt.date):
         return not first.date() <= value <= last.date()
     return False
-
-
-def later(day: dt.date, *, days: int) -> dt.date | None:
-    """`day` plus `days`, or None past year 9999 (a suspect stored date has no such day)."""
-    try:
-        return day + dt.timedelta(days=days)
-    except OverflowError:
-        return None
 
 
 def suspect_rows(registry, *, app_labels: set[str], sample: int = 20) -> list[dict]:

@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from careplans.selectors import care_plans_visible_to
-from core.bounds import sane_range
+from core.bounds import Kind, date_range
 from outcomes.models import Assessment, OutcomeReport
 from patients.selectors import patients_visible_to
 
@@ -66,7 +66,7 @@ def reassessments(user, *, statuses=None, patient_id=None, today: dt.date | None
         SELECT id, patient_id, clinic_id, first_name, last_name, point, week, due_date, window_start, window_end, status
         FROM statuses WHERE (%s::text[] IS NULL OR status = ANY(%s::text[]))
         ORDER BY due_date, id, week"""
-    params = [today, *plans_params, patient_id, patient_id, *sane_range(), statuses, statuses]
+    params = [today, *plans_params, patient_id, patient_id, *date_range(Kind.REPORT_DATE), statuses, statuses]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]

@@ -9,8 +9,8 @@ from accounts.models import Clinic
 from accounts.roles import Role
 from accounts.selectors import clinicians_visible_to
 from careplans.models import CarePlan, Equipment, Goal, GoalCategory, Modality, Visit
-from coaching.models import Barrier, CheckIn, HabitGoal
-from core.bounds import DAYS_PER_WEEK, BoundedDateFormField, BoundedDateTimeFormField, Kind
+from coaching.models import DAYS_PER_WEEK, Barrier, CheckIn, HabitGoal
+from core.bounds import BoundedDateFormField, BoundedDateTimeFormField, Kind
 from exercises.models import ChangeReason, Side
 from outcomes.instruments import Code
 from outcomes.models import OutcomeReport

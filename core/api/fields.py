@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.filters import MAX_ID as _MAX_ID
-from core.bounds import Bounded, Kind, is_suspect
+from core.bounds import Bounded, Kind, is_suspect, stored_range
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -108,5 +108,8 @@ class SuspectDatesField(serializers.Field):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, row):
-        return [field.name for field in row._meta.concrete_fields
-                if isinstance(field, DateField) and is_suspect(getattr(row, field.attname), field.name)]
+        if not hasattr(self, "_ranges"):  # once per response: a list's rows share this field
+            self._ranges = {field.attname: stored_range(field.name) for field in row._meta.concrete_fields
+                            if isinstance(field, DateField)}
+        return [attname for attname, within in self._ranges.items()
+                if is_suspect(getattr(row, attname), within=within)]

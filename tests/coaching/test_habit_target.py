@@ -4,8 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.roles import Role
-from coaching.models import HabitGoal
-from core.bounds import DAYS_PER_WEEK
+from coaching.models import DAYS_PER_WEEK, HabitGoal
 from tests.factories import PatientFactory, UserFactory, today
 
 pytestmark = pytest.mark.django_db

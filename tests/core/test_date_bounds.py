@@ -8,8 +8,8 @@ import time_machine
 from django.urls import reverse
 
 from careplans.models import CarePlan
-from coaching.models import HabitGoal
-from core.bounds import DAYS_PER_WEEK, Bounded, Kind, date_range, is_suspect, moment_range
+from coaching.models import DAYS_PER_WEEK, HabitGoal
+from core.bounds import Bounded, Kind, date_range, is_suspect, moment_range
 from exercises.models import Exercise, Prescription
 from tests.factories import CarePlanFactory, today
 from tests.test_permission_matrix import _row_counts
