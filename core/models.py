@@ -164,6 +164,9 @@ class OutboxMessage(models.Model):
             # what the drain reads: the undelivered rows only, a small part of the table
             models.Index(fields=["status", "next_attempt_at"], name="outbox_undelivered_idx",
                          condition=models.Q(status__in=["pending", "sending"])),
+            # what /healthz counts on every probe: the rows not sent, however many sent ones pile up
+            models.Index(fields=["created_at"], name="outbox_not_sent_idx",
+                         condition=models.Q(status__in=["pending", "sending", "failed"])),
         ]
         constraints = [
             models.UniqueConstraint(fields=["dedupe_key"], name="outbox_one_undelivered_per_key",

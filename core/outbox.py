@@ -32,6 +32,7 @@ from core.models import OutboxMessage
 logger = logging.getLogger("moverx.outbox")
 Status = OutboxMessage.Status
 UNDELIVERED = [Status.PENDING, Status.SENDING]
+NOT_SENT = [*UNDELIVERED, Status.FAILED]
 
 
 @dataclass
@@ -198,6 +199,6 @@ def outbox_retry_failed(*, message_ids) -> int:
 
 
 def outbox_undelivered_count(*, older_than: dt.timedelta) -> int:
-    """How many messages (failed ones included) have waited longer than `older_than` undelivered."""
-    return OutboxMessage.objects.exclude(status=Status.SENT).filter(
-        created_at__lt=timezone.now() - older_than).count()
+    """How many messages (failed ones included) have waited longer than `older_than` undelivered.
+    Sent rows are most of the table and never leave it: the filter names the others (an index)."""
+    return OutboxMessage.objects.filter(status__in=NOT_SENT, created_at__lt=timezone.now() - older_than).count()

@@ -181,3 +181,23 @@ def test_a_row_another_worker_is_claiming_does_not_stall_the_drain():
         worker.join()
         drainer.join()
     assert result["r"].delivered == 2 and sorted(call["n"] for call in outbox_handlers.calls) == [1, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_names_the_database_when_it_is_down(client):
+    """Each request runs in a transaction (ATOMIC_REQUESTS), which needs the database: the health
+    check must not, or a database outage is a bare 500 instead of the answer that names it."""
+    from django.db import connections
+
+    database = connections["default"]
+    saved = dict(database.settings_dict)
+    database.close()
+    database.settings_dict.update(HOST="/nonexistent-moverx-socket-dir", PORT="1")
+    try:
+        response = client.get("/healthz")
+    finally:
+        database.close()
+        database.settings_dict.clear()
+        database.settings_dict.update(saved)
+    assert response.status_code == 503
+    assert response.json() == {"database": "unreachable", "redis": "ok", "outbox": "unknown"}
