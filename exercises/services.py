@@ -1,7 +1,7 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -9,6 +9,7 @@ from careplans.models import CarePlan
 from careplans.services import may_lead
 from core.clock import local_today, refuse_future
 from core.errors import Conflict, Forbidden, InvalidInput, StaleVersion
+from core.resend import record_once
 from exercises.models import (
     ChangeReason,
     Exercise,
@@ -247,24 +248,13 @@ def session_record(*, actor, patient, performed_at, prescriptions, source, exter
     """Record a session the patient did (DESIGN.md, step 5). A repeat of the same `external_id` with
     the same content (the patient app retrying) returns the session already stored: (session,
     created); with other content it is a 409 naming the stored one (clinical-reference §1, v2)."""
-    if external_id:
-        existing = ExerciseSession.objects.filter(patient=patient, external_id=external_id).first()
-        if existing and _same_session(existing, performed_at=performed_at, prescriptions=prescriptions,
-                                      duration_minutes=duration_minutes, pain_during=pain_during):
-            return existing, False
-        if existing:
-            raise Conflict({"detail": "This external_id was recorded before with other content; correct the "
-                                      "stored session (supersede) instead.", "id": existing.pk})
-    try:
-        with transaction.atomic():
-            session = _create_session(actor=actor, patient=patient, prescriptions=prescriptions,
-                                      performed_at=performed_at, source=source, external_id=external_id,
-                                      duration_minutes=duration_minutes, pain_during=pain_during)
-    except IntegrityError:  # the same retry arrived twice at once
-        if not external_id:
-            raise
-        return ExerciseSession.objects.get(patient=patient, external_id=external_id), False
-    return session, True
+    return record_once(
+        ExerciseSession, patient=patient, external_id=external_id, label="session",
+        same=lambda stored: _same_session(stored, performed_at=performed_at, prescriptions=prescriptions,
+                                          duration_minutes=duration_minutes, pain_during=pain_during),
+        create=lambda: _create_session(actor=actor, patient=patient, prescriptions=prescriptions,
+                                       performed_at=performed_at, source=source, external_id=external_id,
+                                       duration_minutes=duration_minutes, pain_during=pain_during))
 
 
 @transaction.atomic

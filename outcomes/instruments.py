@@ -137,4 +137,4 @@ def phq9_self_harm_answer(answers) -> int:
 
 def raises_safety_alert(code: str, answers) -> bool:
     """Any PHQ-9 item-9 answer above 0, whatever the total (clinical-reference §1, safety rule)."""
-    return code == Code.PHQ9 and answers[PHQ9_SELF_HARM_ITEM - 1] > 0
+    return code == Code.PHQ9 and phq9_self_harm_answer(answers) > 0

@@ -3,15 +3,16 @@ import threading
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
 from careplans.selectors import open_plans_of
 from core.clock import local_today, refuse_future
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, DomainError, InvalidInput
 from core.outbox import outbox_add
+from core.resend import record_once
 from core.version import code_version
 from outcomes import report
 from outcomes.instruments import Code, phq9_self_harm_answer, raises_safety_alert, score_and_band
@@ -40,11 +41,20 @@ def _self_harm_first(instrument: str, answers) -> bool:
     return instrument == Code.PHQ9 and phq9_self_harm_answer(answers) > 0
 
 
-def _alert_refused_submission(patient, answers, why: str) -> None:
-    """§1 (v2): a refused PHQ-9 with item 9 above 0 still raises the alert, which keeps its answers."""
-    alert_open(patient=patient, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT, submitted_answers=answers,
-               message=f"PHQ-9 item 9 (thoughts of self-harm) was answered above 0 in a submission that was refused "
-                       f"({why}; its answers are kept with this alert): {SAFETY_ACTION}")
+@contextmanager
+def _alert_if_refused(patient, instrument: str, answers):
+    """§1 (v2): a PHQ-9 refused for any reason (answers, a conflicting resend, a stale correction)
+    still raises the alert when item 9 is above 0; the alert keeps the submitted answers."""
+    alarming = _self_harm_first(instrument, answers)
+    try:
+        yield
+    except DomainError:
+        if alarming:
+            alert_open(patient=patient, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT,
+                       submitted_answers=answers,
+                       message="PHQ-9 item 9 (thoughts of self-harm) was answered above 0 in a submission that was "
+                               f"refused (its answers are kept with this alert): {SAFETY_ACTION}")
+        raise
 
 
 def _create(*, actor, patient, instrument, answers, collected_at, source, **extra) -> Assessment:
@@ -67,43 +77,28 @@ def assessment_record(*, actor, patient, instrument, answers, collected_at, sour
     """Record a completed instrument, scored on the server (clinical-reference §1). A repeat of
     the same `external_id` with the same content returns the stored assessment: (assessment, created);
     with other content it is a 409 naming the stored one (§1, resent submissions)."""
-    alarming = _self_harm_first(instrument, answers)
-    if external_id:
-        existing = Assessment.objects.filter(patient=patient, external_id=external_id).first()
-        if existing and _same_submission(existing, instrument, answers, collected_at):
-            return existing, False
-        if existing:
-            if alarming:
-                _alert_refused_submission(patient, answers, "a resent external_id with other content")
-            raise Conflict({"detail": "This external_id was recorded before with other content; correct the "
-                                      "stored assessment (supersede) instead.", "id": existing.pk})
-    try:
-        with transaction.atomic():
-            return _create(actor=actor, patient=patient, instrument=instrument, answers=answers,
-                           collected_at=collected_at, source=source, external_id=external_id), True
-    except InvalidInput:
-        if alarming:
-            _alert_refused_submission(patient, answers, "other answers missing or out of range")
-        raise
-    except IntegrityError:
-        if not external_id:
-            raise
-        return Assessment.objects.get(patient=patient, external_id=external_id), False
+    with _alert_if_refused(patient, instrument, answers):
+        return record_once(
+            Assessment, patient=patient, external_id=external_id, label="assessment",
+            same=lambda stored: _same_submission(stored, instrument, answers, collected_at),
+            create=lambda: _create(actor=actor, patient=patient, instrument=instrument, answers=answers,
+                                   collected_at=collected_at, source=source, external_id=external_id))
 
 
-@transaction.atomic
 def assessment_supersede(*, actor, assessment_id: int, reason: str, answers, collected_at, source) -> Assessment:
     """Correct an assessment: a new row supersedes the old one; nothing is edited or deleted."""
-    old = Assessment.objects.select_for_update(no_key=True).select_related("patient").get(pk=assessment_id)
-    if old.superseded_at is not None:
-        raise Conflict("This assessment was already corrected; correct the newer one.")
-    if not reason.strip():
-        raise InvalidInput({"reason": ["Say why the assessment is corrected."]})
-    new = _create(actor=actor, patient=old.patient, instrument=old.instrument, answers=answers,
-                  collected_at=collected_at, source=source, supersedes=old, supersede_reason=reason)
-    old.superseded_at = timezone.now()
-    old.save(update_fields=["superseded_at"])
-    return new
+    target = Assessment.objects.select_related("patient").get(pk=assessment_id)
+    with _alert_if_refused(target.patient, target.instrument, answers), transaction.atomic():
+        old = Assessment.objects.select_for_update(no_key=True).get(pk=assessment_id)
+        if old.superseded_at is not None:
+            raise Conflict("This assessment was already corrected; correct the newer one.")
+        if not reason.strip():
+            raise InvalidInput({"reason": ["Say why the assessment is corrected."]})
+        new = _create(actor=actor, patient=target.patient, instrument=old.instrument, answers=answers,
+                      collected_at=collected_at, source=source, supersedes=old, supersede_reason=reason)
+        old.superseded_at = timezone.now()
+        old.save(update_fields=["superseded_at"])
+        return new
 
 
 # --- Reports ------------------------------------------------------------------------------------

@@ -67,3 +67,15 @@ def test_a_resent_external_id_with_other_content_is_409_with_the_stored_id(clien
     raised = Alert.objects.filter(kind=Alert.Kind.SAFETY)
     assert raised.count() == alerts
     assert all(alert.submitted_answers == changed for alert in raised)
+
+
+def test_a_refused_correction_with_item_9_above_0_still_raises_the_alert(api, patient):
+    stored = api.post("/api/v1/assessments/", _phq9(patient, [0] * 9), format="json").json()
+    correct = {**_phq9(patient, [1] * 8 + [0]), "reason": "Typed on the wrong line"}
+    assert api.post(f"/api/v1/assessments/{stored['id']}/supersede/", correct, format="json").status_code == 201
+    stale = {**_phq9(patient, [0, 0, 0, 0, 0, 0, 0, 0, 2]), "reason": "Second thoughts"}
+    refused = api.post(f"/api/v1/assessments/{stored['id']}/supersede/", stale, format="json")
+    assert refused.status_code == 409  # it was corrected already
+    assert Assessment.objects.count() == 2
+    alert = Alert.objects.get(patient=patient, kind=Alert.Kind.SAFETY)
+    assert alert.submitted_answers == [0, 0, 0, 0, 0, 0, 0, 0, 2] and alert.source_id is None
