@@ -4,7 +4,6 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -184,7 +183,7 @@ def report_compute(report_id: int) -> None:
     try:
         with _heartbeat(run):
             results = report.compute(
-                inputs, progress=lambda percent: run.update(progress=min(percent, 99), heartbeat_at=Now()))
+                inputs, progress=lambda percent: run.update(progress=min(percent, 99)))
     except Exception as error:
         run.update(status=OutcomeReport.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
         raise
@@ -194,16 +193,12 @@ def report_compute(report_id: int) -> None:
 
 def _silent_runs(now: dt.datetime):
     stale = now - dt.timedelta(seconds=settings.REPORT_HEARTBEAT_STALE_SECONDS)
-    return OutcomeReport.objects.filter(
-        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale),
-        status=OutcomeReport.Status.RUNNING)
+    return OutcomeReport.objects.filter(status=OutcomeReport.Status.RUNNING, heartbeat_at__lt=stale)
 
 
 def _lost_dispatches(now: dt.datetime):
     lost = now - LOST_DISPATCH
-    return OutcomeReport.objects.filter(
-        Q(dispatched_at__lt=lost) | Q(dispatched_at__isnull=True, requested_at__lt=lost),
-        status=OutcomeReport.Status.PENDING)
+    return OutcomeReport.objects.filter(status=OutcomeReport.Status.PENDING, dispatched_at__lt=lost)
 
 
 def _dispatch_again(stale_reports, report_id: int, now: dt.datetime) -> bool:

@@ -13,6 +13,15 @@ def settle_every_minute(apps, schema_editor):
         interval=interval)
 
 
+def backfill(apps, schema_editor):
+    """Reports under way before this migration get the marks the sweep reads: a running one last beat
+    when it started, a pending one was dispatched when it was requested."""
+    reports = apps.get_model("outcomes", "OutcomeReport").objects
+    if reports.filter(status__in=["pending", "running"]).exists():  # an UPDATE fires the audit triggers
+        reports.filter(status="running").update(heartbeat_at=models.F("started_at"))
+        reports.filter(status="pending").update(dispatched_at=models.F("requested_at"))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -36,5 +45,6 @@ class Migration(migrations.Migration):
             name='heartbeat_at',
             field=models.DateTimeField(blank=True, help_text='Last sign of life of the running worker.', null=True),
         ),
+        migrations.RunPython(backfill, migrations.RunPython.noop),
         migrations.RunPython(settle_every_minute, migrations.RunPython.noop),
     ]

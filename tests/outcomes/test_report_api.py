@@ -128,7 +128,8 @@ def test_stale_reports_are_run_again_or_closed_so_no_progress_bar_waits_forever(
 
     now = timezone.now()
     silent = now - dt.timedelta(seconds=settings.REPORT_HEARTBEAT_STALE_SECONDS + 1)
-    lost = requested(requested_at=now - services.LOST_DISPATCH - dt.timedelta(minutes=1))
+    long_ago = now - services.LOST_DISPATCH - dt.timedelta(minutes=1)
+    lost = requested(requested_at=long_ago, dispatched_at=long_ago)
     fresh = requested()
     died = requested(status="running", progress=40, attempts=1, started_at=silent, heartbeat_at=silent)
     died_too_often = requested(status="running", progress=40, attempts=settings.REPORT_MAX_ATTEMPTS,
