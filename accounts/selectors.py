@@ -24,6 +24,11 @@ def clinicians_visible_to(user, role: Role) -> QuerySet[User]:
     return staff_visible_to(user).filter(role=role, is_active=True)
 
 
+def clinicians_of_clinic(clinic_id: int, roles) -> QuerySet[User]:
+    """Active staff of `roles` in one clinic, for work no requesting user is behind (alert routing)."""
+    return User.objects.filter(clinic_id=clinic_id, is_active=True, is_superuser=False, role__in=roles)
+
+
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
     """Managers see their clinic's trail; admins everything."""
     if user.is_superuser:

@@ -81,9 +81,9 @@ def password_reset_request(*, email: str) -> None:
     """Someone asked for a reset link for `email`. The e-mail is an outbox row (only for an active
     account with a password), sent by a worker: the request does the same work (one short insert
     aside) whether the address has an account or not, and never waits for an SMTP server."""
-    for user in User.objects.filter(email__iexact=email.strip(), is_active=True):
-        if user.has_usable_password():
-            outbox_add(handler="accounts.services.password_reset_mail", payload={"user_id": user.pk})
+    user = User.objects.filter(email=email.strip().lower(), is_active=True).first()  # stored lower-case
+    if user is not None and user.has_usable_password():
+        outbox_add(handler="accounts.services.password_reset_mail", payload={"user_id": user.pk})
 
 
 def password_reset_mail(*, user_id: int, idempotency_key: str = "") -> int:

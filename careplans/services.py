@@ -21,9 +21,10 @@ def may_lead(actor, plan: CarePlan) -> bool:
     return plan.lead_pt_id == actor.pk or not plan.lead_pt.is_active
 
 
-def _require_lead(actor, plan: CarePlan) -> None:
+def require_lead(actor, plan: CarePlan) -> None:
+    """403 unless `may_lead`: for the plan itself and for its programme (exercises.services)."""
     if not may_lead(actor, plan):
-        raise Forbidden("Only the plan's lead PT can change this plan.")
+        raise Forbidden("Only the plan's lead PT can change this plan or its exercises.")
 
 
 def _locked_plan(plan_id: int) -> CarePlan:
@@ -69,7 +70,7 @@ def care_plan_create(*, actor, patient, start_date, goals=(), coverage=None, mod
 def care_plan_update(*, actor, plan_id: int, expected_version: int, goals=None, coverage=None, **changes) -> CarePlan:
     """Edit a plan the caller saw at `expected_version` (412 when someone changed it since)."""
     plan = _locked_plan(plan_id)
-    _require_lead(actor, plan)
+    require_lead(actor, plan)
     if plan.version != expected_version:
         raise StaleVersion()
     if plan.status == Status.DISCHARGED:
@@ -90,7 +91,7 @@ def care_plan_update(*, actor, plan_id: int, expected_version: int, goals=None, 
 def _transition(*, actor, plan_id: int, allowed_from: tuple, to: str, note: str = "", check=None) -> CarePlan:
     with transaction.atomic():
         plan = _locked_plan(plan_id)
-        _require_lead(actor, plan)
+        require_lead(actor, plan)
         if plan.status not in allowed_from:
             raise Conflict(f"A {plan.status} plan cannot become {to}.")
         if check:

@@ -144,7 +144,7 @@ def send(delivery_id: int, *, now: dt.datetime | None = None) -> str | None:
             return None
         cursor.execute(SKIP_REASON_SQL, {"id": delivery_id, "now": now})
         skip_reason = cursor.fetchone()[0]
-    delivery = ReminderDelivery.objects.select_related("patient__clinic").get(pk=delivery_id)
+    delivery = ReminderDelivery.objects.select_related("patient").get(pk=delivery_id)
     sending = ReminderDelivery.objects.filter(pk=delivery_id, status=Status.SENDING)
     if skip_reason:
         sending.update(status=Status.SKIPPED, last_error=f"Skipped: {skip_reason}.")

@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from careplans.models import CarePlan
-from careplans.services import may_lead
+from careplans.services import require_lead
 from core.clock import local_today, refuse_future
-from core.errors import Conflict, Forbidden, InvalidInput, StaleVersion
+from core.errors import Conflict, InvalidInput, StaleVersion
 from core.resend import record_once
 from exercises.models import (
     ChangeReason,
@@ -121,14 +121,6 @@ def _local_midnight(day: dt.date, tz_name: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(tz_name))
 
 
-def _require_prescriber(actor, plan: CarePlan) -> None:
-    """Who may prescribe, modify or discontinue: the programme is part of the plan, so it follows the
-    plan's rule (careplans.services.may_lead): the lead PT, or any PT of the clinic once the lead is
-    deactivated. A colleague who takes over a patient becomes the lead first (plan edit)."""
-    if not may_lead(actor, plan):
-        raise Forbidden("Only the plan's lead PT can change its exercises.")
-
-
 def _check_plan_open_for_prescribing(plan: CarePlan) -> None:
     if plan.status not in PRESCRIBABLE_STATUSES:
         raise Conflict(f"Prescriptions can only change on a draft, active or paused plan; this one is {plan.status}.")
@@ -146,7 +138,7 @@ def _record_version(prescription: Prescription, *, actor, reason, note, valid_fr
 def prescription_create(*, actor, care_plan: CarePlan, exercise: Exercise, start_date=None, **dosage) -> Prescription:
     """Prescribe an exercise (DESIGN.md, care journey step 4). It takes effect from the start of
     `start_date` in the patient's time zone: by default the later of today and the plan's start."""
-    _require_prescriber(actor, care_plan)
+    require_lead(actor, care_plan)  # the programme is part of the plan: its rule
     _check_plan_open_for_prescribing(care_plan)
     patient = care_plan.patient
     if exercise.clinic_id not in (None, patient.clinic_id):
@@ -163,8 +155,8 @@ def prescription_create(*, actor, care_plan: CarePlan, exercise: Exercise, start
 
 def _locked_prescription(actor, prescription_id: int, expected_version: int | None) -> Prescription:
     prescription = (Prescription.objects.select_for_update(no_key=True)
-                    .select_related("care_plan__patient").get(pk=prescription_id))
-    _require_prescriber(actor, prescription.care_plan)
+                    .select_related("care_plan__patient", "care_plan__lead_pt").get(pk=prescription_id))
+    require_lead(actor, prescription.care_plan)
     if expected_version is not None and prescription.version != expected_version:
         raise StaleVersion()
     if prescription.status != Prescription.Status.ACTIVE:

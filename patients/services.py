@@ -4,8 +4,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors import clinicians_of_clinic
 from core.clock import local_today
 from core.errors import Conflict, InvalidInput
 from core.outbox import never_give_up, outbox_add
@@ -69,8 +69,7 @@ def alert_recipients(patient: Patient) -> set:
     every active PT and manager of the clinic. Never nobody: with no one to tell, the delivery fails
     and the outbox tries again until someone can be told."""
     care_team = {user for user in (patient.primary_pt, patient.coach) if user and user.is_active}
-    staff = care_team or set(User.objects.filter(clinic_id=patient.clinic_id, is_active=True,
-                                                 role__in=[Role.PT, Role.MANAGER]))
+    staff = care_team or set(clinicians_of_clinic(patient.clinic_id, [Role.PT, Role.MANAGER]))
     if not staff:
         raise RuntimeError(f"No active PT or manager in clinic {patient.clinic_id} to tell of an alert.")
     return staff

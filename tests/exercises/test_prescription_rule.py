@@ -1,4 +1,4 @@
-"""One rule for who changes a plan's exercises (exercises.services._require_prescriber): the plan's
+"""One rule for who changes a plan's exercises (careplans.services.require_lead): the plan's
 lead PT, like every other change to the plan; any PT of the clinic once the lead is deactivated.
 The same in the API and on the patient page; a refusal writes nothing."""
 
