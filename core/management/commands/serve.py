@@ -97,18 +97,12 @@ class Command(BaseCommand):
             time.sleep(0.5)
 
     def _stop(self, children) -> None:
-        # Whole process groups, whether or not their leader still runs: a worker whose main process
-        # died leaves its pool behind, holding the embedded servers' lease.
-        for child in children.values():
-            _signal_group(child.pid, signal.SIGTERM)
         if children:
             self.stdout.write("\nStopping web, worker and beat...")
-        deadline = time.monotonic() + GRACE_SECONDS
+        # reaping the leaders as they exit lets a finished group read as gone
+        stop_groups([child.pid for child in children.values()],
+                    reap=lambda: [child.poll() for child in children.values()])
         for child in children.values():
-            while _group_alive(child.pid) and time.monotonic() < deadline:
-                child.poll()  # reap the leader, so that a finished group reads as gone
-                time.sleep(0.1)
-            _signal_group(child.pid, signal.SIGKILL)
             child.wait()
         _record_path().unlink(missing_ok=True)
 
@@ -128,6 +122,20 @@ class Command(BaseCommand):
 def _signal_group(group: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):  # nobody left in that group
         os.killpg(group, signum)
+
+
+def stop_groups(groups: list[int], *, reap=lambda: None) -> None:
+    """SIGTERM each process group (every child leads its own), wait for each to empty, SIGKILL what
+    is left after the grace. Whole groups, whether or not their leader still runs: a worker whose
+    main process died leaves its pool behind, holding the embedded servers' lease."""
+    for group in groups:
+        _signal_group(group, signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_SECONDS
+    for group in groups:
+        while _group_alive(group) and time.monotonic() < deadline:
+            reap()
+            time.sleep(0.1)
+        _signal_group(group, signal.SIGKILL)
 
 
 def _group_alive(group: int) -> bool:
@@ -188,7 +196,7 @@ def _same_process(identity: list) -> psutil.Process | None:
 def reap_orphaned_children() -> list[str]:
     """Stop the children recorded by a `make run` that is gone; a live one keeps its own. Returns
     what was stopped."""
-    stopped = []
+    stopped, groups = [], []
     for path in sorted((embedded.DATA_DIR / "serve").glob("*.json")):
         try:
             record = json.loads(path.read_text())
@@ -198,17 +206,8 @@ def reap_orphaned_children() -> list[str]:
             continue
         for name, identity in record["children"].items():
             if process := _same_process(identity):
-                _stop_group(process)
+                groups.append(process.pid)
                 stopped.append(f"{name} (pid {process.pid})")
         path.unlink(missing_ok=True)
+    stop_groups(groups)
     return stopped
-
-
-def _stop_group(process: psutil.Process) -> None:
-    """SIGTERM the child's process group (it leads its own session), SIGKILL after the grace."""
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(GRACE_SECONDS)
-    except psutil.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(5)
