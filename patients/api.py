@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -115,6 +115,13 @@ def patient_list(user):
         active_care_plan_start=Subquery(open_plans.values("start_date")[:1]),
         open_alert_count=SubqueryCount(Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)),
     )
+
+
+def patients_in_work_order(patients, *then):
+    """A work list of `patient_list` rows: patients with an unacknowledged alert first (clinical-reference
+    §2, v2: an alert stays at the top of every work list), then in the order `then` asks for."""
+    alert_first = Case(When(open_alert_count__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return patients.order_by(alert_first, *then)
 
 
 class RedFlagReviewSerializer(serializers.Serializer):

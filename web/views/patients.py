@@ -4,7 +4,7 @@ prescriptions, history, measures and adherence."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, Q, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ from outcomes import services as outcome_services
 from outcomes.selectors import reassessments
 from patients import clinical
 from patients import services as patient_services
-from patients.api import PatientFilter, patient_list
+from patients.api import PatientFilter, patient_list, patients_in_work_order
 from patients.models import RedFlagStatus, Symptom
 from web import charts, forms
 from web.access import requires, scoped
@@ -57,9 +57,7 @@ def patient_index(request):
         patients = patients.filter(Q(primary_pt=request.user) | Q(coach=request.user))
     order = {"adherence": [F("adherence").asc(nulls_last=True), "last_name"],
              "-adherence": [F("adherence").desc(nulls_last=True), "last_name"]}
-    # an unacknowledged alert stays at the top of every work list (clinical-reference §2, v2)
-    alert_first = Case(When(open_alert_count__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField())
-    patients = patients.order_by(alert_first, *order.get(request.GET.get("sort"), ["last_name", "first_name", "id"]))
+    patients = patients_in_work_order(patients, *order.get(request.GET.get("sort"), ["last_name", "first_name", "id"]))
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     due = {}
     for row in reassessments(request.user, statuses=["due", "overdue"]):
