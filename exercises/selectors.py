@@ -68,7 +68,8 @@ def prescriptions_as_of(care_plan, at: dt.datetime) -> QuerySet[PrescriptionVers
 
 
 # Adherence (clinical-reference §4) is computed by the database functions of migration
-# exercises/0003; these are the only ways the application reads it.
+# exercises/0003, as last replaced by exercises/0007 (paused and discharged days, v2); these are the
+# only ways the application reads it.
 
 
 def plan_adherence_sql(plan_id_expression) -> Func:
@@ -82,20 +83,27 @@ class AdherenceWeek:
     week: int
     start: dt.date
     end: dt.date
-    target: int | None
+    target: int | None  # the effective target, ceil(T(w) × A(w) ÷ 7)
     done: int
     adherence: float | None
     ended: bool
+    active_days: int  # A(w): days of the week on which the plan was active all day
+    full_target: int | None  # T(w)
 
 
 def weekly_adherence(plan_ids: list[int], as_of: dt.date | None = None) -> list[AdherenceWeek]:
     """Weeks 1..12 that have started, for many plans in one query; `as_of` defaults to each
     patient's local today."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM moverx_weekly_adherence(%s::bigint[], %s::date)", [list(plan_ids), as_of])
+        cursor.execute(
+            """SELECT plan_id, week, week_start, week_end, target, done, adherence, ended, active_days, full_target
+               FROM moverx_weekly_adherence(%s::bigint[], %s::date)""",
+            [list(plan_ids), as_of],
+        )
         return [AdherenceWeek(plan_id, week, start, end, target, done,
-                              None if adherence is None else float(adherence), ended)
-                for plan_id, week, start, end, target, done, adherence, ended in cursor.fetchall()]
+                              None if adherence is None else float(adherence), ended, active_days, full_target)
+                for plan_id, week, start, end, target, done, adherence, ended, active_days, full_target
+                in cursor.fetchall()]
 
 
 def plans_adherence(plan_ids: list[int], as_of: dt.date | None = None) -> dict[int, float | None]:

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from careplans.models import StatusChange
 from exercises.models import Exercise, ExerciseSession, Prescription, PrescriptionVersion
 from exercises.selectors import plan_adherence, plans_adherence, weekly_adherence
 from tests.exercises import reference
@@ -51,6 +52,24 @@ def session(plan, performed_at, superseded=False):
 
 def weeks_of(plan, as_of):
     return {w.week: (w.target, w.done, w.adherence, w.ended) for w in weekly_adherence([plan.pk], as_of)}
+
+
+def lifecycle(plan, *changes):
+    """changes: (changed_at, to_status) in order, recorded as the plan's status history; a discharge
+    also sets the plan's discharged_at, as careplans.services does."""
+    statuses = ["active", *(to_status for _, to_status in changes)]
+    for (changed_at, to_status), from_status in zip(changes, statuses, strict=False):
+        change = StatusChange.objects.create(care_plan=plan, from_status=from_status, to_status=to_status,
+                                             changed_by=plan.lead_pt)
+        StatusChange.objects.filter(pk=change.pk).update(changed_at=changed_at)  # auto_now_add otherwise
+        if to_status == "discharged":
+            plan.discharged_at, plan.status = changed_at, "discharged"
+            plan.save()
+    return [(changed_at, to_status) for changed_at, to_status in changes]
+
+
+def active_days_of(plan, as_of):
+    return {w.week: (w.active_days, w.full_target, w.target) for w in weekly_adherence([plan.pk], as_of)}
 
 
 def test_weeks_with_and_without_targets(plan):
@@ -122,18 +141,108 @@ def test_discharge_ends_the_targets(plan):
     assert weeks[2][0] == 3 and weeks[3][0] is None
 
 
+def test_a_pause_mid_week_lowers_the_target_by_the_days_it_touched(plan):
+    """Paused on Wednesday 10:00 of week 2, resumed on Friday 09:00: Wednesday, Thursday and Friday
+    were not active all day, so A = 4 and the target is ceil(3 × 4 ÷ 7) = 2; two sessions are full."""
+    prescribe(plan, (reference.local_midnight(START, TZ), "active", 3))
+    lifecycle(plan, (at(9, 10), "paused"), (at(11, 9), "active"))
+    session(plan, at(7))
+    session(plan, at(12))
+    weeks = weeks_of(plan, START + dt.timedelta(days=21))
+    assert weeks[2] == (2, 2, 1.0, True)
+    assert active_days_of(plan, START + dt.timedelta(days=21))[2] == (4, 3, 2)
+    assert weeks[1][0] == weeks[3][0] == 3
+
+
+def test_a_pause_from_one_week_edge_to_the_next_leaves_the_week_out(plan):
+    """Paused at local midnight starting week 2, resumed at local midnight starting week 3."""
+    prescribe(plan, (reference.local_midnight(START, TZ), "active", 3))
+    lifecycle(plan, (reference.local_midnight(START + dt.timedelta(days=7), TZ), "paused"),
+              (reference.local_midnight(START + dt.timedelta(days=14), TZ), "active"))
+    for day in (0, 1, 2, 15):
+        session(plan, at(day))
+    as_of = START + dt.timedelta(days=21)
+    days = active_days_of(plan, as_of)
+    assert [days[week] for week in (1, 2, 3)] == [(7, 3, 3), (0, 3, None), (7, 3, 3)]
+    assert weeks_of(plan, as_of)[2] == (None, 0, None, True)
+    assert plan_adherence(plan.pk, as_of) == pytest.approx((1 + 1 / 3) / 2)  # week 2 left out
+
+
+def test_a_plan_paused_all_week_has_no_target_that_week(plan):
+    prescribe(plan, (reference.local_midnight(START, TZ), "active", 3))
+    lifecycle(plan, (at(5, 18), "paused"), (at(15, 8), "active"))
+    # Out: Saturday and Sunday of week 1, all of week 2, Monday and Tuesday (resumed at 08:00) of week 3.
+    days = active_days_of(plan, START + dt.timedelta(days=20))
+    assert [days[week] for week in (1, 2, 3)] == [(5, 3, 3), (0, 3, None), (5, 3, 3)]
+
+
+def test_several_pauses_in_one_week_count_each_day_once(plan):
+    """Monday 12:00-13:00, Thursday 08:00 to Thursday 20:00 and 21:00 to Friday 07:00: Monday,
+    Thursday and Friday are out, A = 4, target ceil(7 × 4 ÷ 7) = 4."""
+    prescribe(plan, (reference.local_midnight(START, TZ), "active", 7))
+    lifecycle(plan, (at(7, 12), "paused"), (at(7, 13), "active"), (at(10, 8), "paused"),
+              (at(10, 20), "active"), (at(10, 21), "paused"), (at(11, 7), "active"))
+    assert active_days_of(plan, START + dt.timedelta(days=14))[2] == (4, 7, 4)
+
+
+def test_a_pause_just_across_midnight_takes_out_both_days(plan):
+    """Sunday 23:59 of week 1 to Monday 00:01 of week 2: neither day was active all day."""
+    prescribe(plan, (reference.local_midnight(START, TZ), "active", 7))
+    lifecycle(plan, (at(6, 23, 59), "paused"), (at(7, 0, 1), "active"))
+    days = active_days_of(plan, START + dt.timedelta(days=14))
+    assert (days[1], days[2]) == ((6, 7, 6), (6, 7, 6))
+
+
+def test_discharge_mid_week_counts_the_days_before_it(plan):
+    """Discharged on Wednesday 15:00 of week 3: Monday and Tuesday were active, ceil(3 × 2 ÷ 7) = 1."""
+    prescribe(plan, (reference.local_midnight(START, TZ), "active", 3))
+    lifecycle(plan, (at(16, 15), "discharged"))
+    session(plan, at(14))
+    as_of = START + dt.timedelta(days=35)
+    assert active_days_of(plan, as_of)[3] == (2, 3, 1)
+    weeks = weeks_of(plan, as_of)
+    assert weeks[3] == (1, 1, 1.0, True)
+    assert weeks[4][0] is None and active_days_of(plan, as_of)[4][0] == 0
+
+
+def test_paused_days_follow_local_dates_across_daylight_saving(plan):
+    """Chicago moves its clocks on Sunday 2026-03-08 (day 6): paused from Saturday's local midnight
+    to Monday's, a 47-hour pause, takes out exactly Saturday and Sunday; A = 5, ceil(7 × 5 ÷ 7) = 5."""
+    prescribe(plan, (reference.local_midnight(START, TZ), "active", 7))
+    paused, resumed = (reference.local_midnight(START + dt.timedelta(days=day), TZ) for day in (5, 7))
+    assert resumed.astimezone(dt.UTC) - paused.astimezone(dt.UTC) == dt.timedelta(hours=47)
+    lifecycle(plan, (paused, "paused"), (resumed, "active"))
+    days = active_days_of(plan, START + dt.timedelta(days=14))
+    assert (days[1], days[2]) == ((5, 7, 5), (7, 7, 7))
+
+
+def test_a_discharge_while_paused_keeps_the_days_out(plan):
+    prescribe(plan, (reference.local_midnight(START, TZ), "active", 3))
+    lifecycle(plan, (at(3, 9), "paused"), (at(20, 9), "discharged"))
+    days = active_days_of(plan, START + dt.timedelta(days=28))
+    assert [days[week][0] for week in (1, 2, 3, 4)] == [3, 0, 0, 0]
+    assert plan_adherence(plan.pk, START + dt.timedelta(days=28)) == 0.0  # week 1 only: 0 of ceil(9/7)=2
+
+
 VERSION = st.tuples(st.integers(0, 90), st.integers(0, 23), st.sampled_from(["active", "discontinued"]),
                     st.integers(1, 7))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+# Status changes near week edges, local midnights and the hours when clocks move.
+MOMENT = st.tuples(st.one_of(st.integers(-3, 90), st.sampled_from([0, 6, 7, 13, 14, 27, 28, 34, 35])),
+                   st.sampled_from([0, 0, 0, 1, 2, 3, 9, 12, 23]), st.sampled_from([0, 0, 1, 30, 59]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     plans=st.lists(st.tuples(
-        st.sampled_from(["America/Chicago", "Europe/London", "Asia/Tokyo", "Pacific/Auckland"]),
+        st.sampled_from(["America/Chicago", "Europe/London", "Asia/Tokyo", "Pacific/Auckland",
+                         "America/Santiago"]),
         st.lists(st.lists(VERSION, min_size=1, max_size=4), max_size=3),
         st.lists(st.tuples(st.integers(-3, 90), st.integers(0, 23), st.integers(0, 59), st.booleans()),
                  max_size=25),
-        st.one_of(st.none(), st.integers(20, 80)),
+        st.one_of(st.none(), st.tuples(st.integers(20, 80), st.sampled_from([0, 0, 12, 23]))),
+        st.lists(MOMENT, max_size=8),
     ), min_size=1, max_size=4),
     as_of_offset=st.integers(0, 100),
 )
@@ -141,10 +250,14 @@ def test_sql_matches_the_reference_and_many_plans_match_one(clinic, plans, as_of
     pt = UserFactory(clinic=clinic)
     as_of = START + dt.timedelta(days=as_of_offset)
     expected, ids = {}, []
-    for tz, prescriptions, sessions, discharged_day in plans:
+    for tz, prescriptions, sessions, discharge, toggles in plans:
         plan = CarePlanFactory(patient=PatientFactory(clinic=clinic, timezone=tz), lead_pt=pt, start_date=START,
-                               status="discharged" if discharged_day else "active",
-                               discharged_at=at(discharged_day, tz=tz) if discharged_day else None)
+                               status="active")
+        discharged_at = at(*discharge, tz=tz) if discharge else None
+        moments = sorted(at(day, hour, minute, tz=tz) for day, hour, minute in toggles)
+        moments = [moment for moment in moments if discharged_at is None or moment < discharged_at]
+        changes = lifecycle(plan, *((moment, "paused" if i % 2 == 0 else "active") for i, moment in enumerate(moments)),
+                            *([(discharged_at, "discharged")] if discharged_at else []))
         all_versions = []
         for history in prescriptions:
             versions = sorted(((at(day, hour, tz=tz), status, times) for day, hour, status, times in history),
@@ -158,15 +271,16 @@ def test_sql_matches_the_reference_and_many_plans_match_one(clinic, plans, as_of
             session_rows.append((performed, superseded))
         expected[plan.pk] = reference.weekly_adherence(start=START, tz=tz, versions=all_versions,
                                                        sessions=session_rows, as_of=as_of,
-                                                       discharged_at=plan.discharged_at)
+                                                       discharged_at=discharged_at, status_changes=changes)
         ids.append(plan.pk)
     many = plans_adherence(ids, as_of)
     rows = weekly_adherence(ids, as_of)
     for plan_id in ids:
-        got = {w.week: (w.target, w.done, w.adherence, w.ended) for w in rows if w.plan_id == plan_id}
+        got = {w.week: (w.target, w.done, w.adherence, w.ended, w.active_days, w.full_target)
+               for w in rows if w.plan_id == plan_id}
         assert got.keys() == expected[plan_id].keys()
-        for week, (target, done, adherence, ended) in expected[plan_id].items():
-            assert got[week][:2] == (target, done) and got[week][3] == ended
-            assert got[week][2] == pytest.approx(adherence)
+        for week, row in expected[plan_id].items():
+            assert got[week][:2] == row[:2] and got[week][3:] == row[3:]
+            assert got[week][2] == pytest.approx(row[2])
         assert many[plan_id] == pytest.approx(reference.plan_adherence(expected[plan_id]))
         assert plan_adherence(plan_id, as_of) == pytest.approx(many[plan_id])
