@@ -2,6 +2,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -284,3 +285,24 @@ def test_sql_matches_the_reference_and_many_plans_match_one(clinic, plans, as_of
             assert got[week][2] == pytest.approx(row[2])
         assert many[plan_id] == pytest.approx(reference.plan_adherence(expected[plan_id]))
         assert plan_adherence(plan_id, as_of) == pytest.approx(many[plan_id])
+
+
+def test_the_api_shows_the_effective_target_of_a_week_with_a_pause(api, patient, pt):
+    """Paused and resumed through the API on Wednesday and Friday mornings of week 2 (patient in New
+    York): the adherence action shows target ceil(3 × 4 ÷ 7) = 2 that week, met by two sessions."""
+    tz = patient.timezone
+    plan = CarePlanFactory(patient=patient, lead_pt=pt, start_date=START, status="active")
+    prescribe(plan, (reference.local_midnight(START, tz), "active", 3))
+    for day, step in ((9, "pause"), (11, "resume")):
+        with time_machine.travel(at(day, 10, tz=tz), tick=False):
+            response = api.post(f"/api/v1/care-plans/{plan.pk}/{step}/", {"note": step}, format="json")
+            assert response.status_code == 200, response.content
+    for day in (0, 1, 2, 7, 12):
+        session(plan, at(day, tz=tz))
+    as_of = START + dt.timedelta(days=14)
+    response = api.get(f"/api/v1/care-plans/{plan.pk}/adherence/", {"as_of": as_of.isoformat()})
+    assert response.status_code == 200, response.content
+    weeks = {week["week"]: week for week in response.json()["weeks"]}
+    assert (weeks[1]["target"], weeks[1]["adherence"]) == (3, 1.0)
+    assert (weeks[2]["target"], weeks[2]["done"], weeks[2]["adherence"]) == (2, 2, 1.0)
+    assert response.json()["plan_adherence"] == 1.0
