@@ -76,7 +76,10 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
         UNION ALL
         SELECT plan_id, discharged_at, NULL FROM plans WHERE discharged_at IS NOT NULL
     ),
-    inactive_days AS (  -- the local days touched by those moments, merged into disjoint ranges
+    -- clinical-reference §4 (v2): a day is active only when the plan was active for the whole local
+    -- day. Every local day touched by an inactive moment (a pause, resumption or discharge at any time
+    -- of it) is left out of A(w), so no target is ever set for a day the patient could not fully use.
+    inactive_days AS (  -- those days, merged into disjoint ranges per plan
         SELECT i.plan_id, unnest(range_agg(daterange(
                    (i.from_at AT TIME ZONE pl.timezone)::date,
                    u.last_day + CASE WHEN u.last_day::timestamp AT TIME ZONE pl.timezone >= i.until
@@ -87,18 +90,11 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
         WHERE i.until IS NULL OR i.until > i.from_at  -- a pause undone at once never paused the plan
         GROUP BY i.plan_id
     ),
-    active AS (
-        SELECT wk.plan_id, wk.week,
-               7 - COALESCE(SUM(upper(wk.days * i.days) - lower(wk.days * i.days)), 0)::integer AS active_days
-        FROM weeks wk
-        LEFT JOIN inactive_days i ON i.plan_id = wk.plan_id AND i.days && wk.days
+    days_out AS (  -- per week touched by them: how many of its days
+        SELECT wk.plan_id, wk.week, SUM(upper(wk.days * i.days) - lower(wk.days * i.days))::integer AS days_out
+        FROM inactive_days i
+        JOIN weeks wk ON wk.plan_id = i.plan_id AND wk.days && i.days
         GROUP BY wk.plan_id, wk.week
-    ),
-    targets AS (  -- ceil(T × A ÷ 7) in integers; none when A = 0
-        SELECT a.plan_id, a.week, a.active_days, t.full_target,
-               NULLIF((t.full_target * a.active_days + 6) / 7, 0) AS target
-        FROM active a
-        LEFT JOIN full_targets t ON t.plan_id = a.plan_id AND t.week = a.week
     ),
     done AS (
         SELECT s.care_plan_id AS plan_id,
@@ -111,13 +107,16 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
         GROUP BY 1, 2
     )
     SELECT wk.plan_id, wk.week, wk.week_start, wk.next_week_start - 1,
-           t.target, COALESCE(d.done, 0),
-           LEAST(COALESCE(d.done, 0), t.target)::numeric / t.target,
+           e.target, COALESCE(d.done, 0),
+           LEAST(COALESCE(d.done, 0), e.target)::numeric / e.target,
            wk.next_week_start <= wk.as_of,
-           t.active_days, t.full_target
+           a.active_days, t.full_target
     FROM weeks wk
-    JOIN targets t ON t.plan_id = wk.plan_id AND t.week = wk.week
+    LEFT JOIN full_targets t ON t.plan_id = wk.plan_id AND t.week = wk.week
+    LEFT JOIN days_out o ON o.plan_id = wk.plan_id AND o.week = wk.week
     LEFT JOIN done d ON d.plan_id = wk.plan_id AND d.week = wk.week
+    CROSS JOIN LATERAL (SELECT 7 - COALESCE(o.days_out, 0) AS active_days) a
+    CROSS JOIN LATERAL (SELECT NULLIF((t.full_target * a.active_days + 6) / 7, 0) AS target) e  -- ceil(T × A ÷ 7)
     ORDER BY wk.plan_id, wk.week
 $fn$;
 """
