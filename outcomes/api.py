@@ -285,14 +285,12 @@ class OutcomeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
             "cell (clinical-reference §5) has an empty value and `suppressed` \"n < 10\" (a figure over fewer "
             "than 10 plans) or \"< 10\" (a count of 1 to 9). `format=wide`: one row per segment, the whole "
             "cohort first, one column per measure and figure, shares in percent, small cells written as "
-            "\"n < 10\" and \"< 10\".")),
-        400: OpenApiResponse(description="An unknown `format`: field errors."),
-        409: OpenApiResponse(description="The report is not done yet.")})
+            "\"n < 10\" and \"< 10\"."))})
     @action(detail=True, methods=["get"], url_path=r"export\.csv")
     def export(self, request, pk=None):
+        outcome_report = self.get_object()
         query = ReportExportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        outcome_report = self.get_object()
         if outcome_report.status != OutcomeReport.Status.DONE:
             return Response({"detail": f"The report is {outcome_report.status}, not done."},
                             status=status.HTTP_409_CONFLICT)

@@ -80,7 +80,7 @@ def _view_rows(view: dict) -> Iterator[tuple]:
         yield ("pain_curve", "pain", "n", week["week"], *_cell("n", week["n"], hidden))
     if "pgic_improved" in view:
         pgic = {name: view.get(name) for name in ("pgic_improved", "ci95_pgic_improved", "n_pgic")}
-        yield from (("pgic", "", *row) for row in _figure_rows(pgic, top))
+        yield from (("pgic", "", figure, "", value, why) for figure, value, why in _figure_rows(pgic, top))
 
 
 def _adherence_rows(adherence: dict, top: frozenset[str]) -> Iterator[tuple]:
