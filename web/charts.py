@@ -151,7 +151,8 @@ def distribution(buckets, *, title) -> dict:
     return {"data": [{"type": "bar", "x": labels, "y": [None if is_small_count(b["n"]) else b["n"] for b in buckets],
                       "marker": {"color": "#1b7a4b"}}],
             "layout": _layout(title, xaxis={"title": {"text": "% improvement (bins of 10 from the value shown)"},
-                                            "tickangle": -45}, yaxis={"title": {"text": "patients"}})}
+                                            "tickangle": -45, "type": "category"},
+                              yaxis={"title": {"text": "patients"}})}
 
 
 def _percent(share):

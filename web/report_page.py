@@ -29,6 +29,11 @@ def _interval(low, high, fmt) -> str:
     return f"95% CI {text_low} to {text_high}"
 
 
+NONE = {"value": "—", "ci": ""}
+CHART_LABELS = {"pain": "Pain", "function": "Function", "depression": "Depression", "anxiety": "Anxiety",
+                "psfs": "PSFS"}
+
+
 class Figures:
     """One domain's (or view's) figures; `prefix` reads a nested group such as the sensitivity line."""
 
@@ -47,15 +52,18 @@ class Figures:
     def has(self, name: str) -> bool:
         return self.values.get(name) is not None or self.hidden(name)
 
+    def cell(self, name: str, fmt=number) -> dict:
+        """{"value": "3.1", "ci": "95% CI 2.4 to 3.8"}; a small cell {"value": "n < 10", "ci": ""}."""
+        if self.hidden(name):
+            return {"value": SUPPRESSED, "ci": ""}
+        value = self.values.get(name)
+        ci = self.get(f"ci95_{name}") if value is not None else None
+        return {"value": fmt(value), "ci": _interval(ci[0], ci[1], fmt) if ci else ""}
+
     def text(self, name: str, fmt=number) -> str:
         """"3.1 (95% CI 2.4 to 3.8)", "62% (95% CI 48 to 74%)", "n < 10" or "—"."""
-        if self.hidden(name):
-            return SUPPRESSED
-        value = self.values.get(name)
-        if value is None:
-            return "—"
-        ci = self.get(f"ci95_{name}")
-        return f"{fmt(value)} ({_interval(ci[0], ci[1], fmt)})" if ci else fmt(value)
+        cell = self.cell(name, fmt)
+        return f"{cell['value']} ({cell['ci']})" if cell["ci"] else cell["value"]
 
     def count(self, name: str) -> str:
         return count_text(self.values.get(name))
@@ -66,37 +74,37 @@ def _nri_name(values: dict) -> str:
     return "responders_mcid_nri" if "responders_mcid_nri" in values else "responders_mcid_all_included"
 
 
-def _model_text(figures: Figures) -> str:
+def _model_cell(figures: Figures) -> dict:
     status = figures.values.get("model_status", "converged")
-    return figures.text("model_mean_change") if status == "converged" else status
+    return figures.cell("model_mean_change") if status == "converged" else {"value": status, "ci": ""}
 
 
 def _views_rows(figures: Figures) -> list[dict]:
     """Completers, last observation, non-responders, model: side by side, completer bias in sight (§5)."""
     rows = [{"view": "Completers (observed)", "n": figures.count("n_completers"),
-             "improvement": figures.text("mean_improvement"),
-             "percent": figures.text("mean_percent_improvement"),
-             "responders": figures.text("responders_mcid", percent)}]
+             "improvement": figures.cell("mean_improvement"),
+             "percent": figures.cell("mean_percent_improvement"),
+             "responders": figures.cell("responders_mcid", percent)}]
     if figures.has("responders_mcid_locf") or "mean_improvement_locf" in figures.values:
         rows.append({"view": "Last observation carried forward", "note": "comparable with Bailey 2020",
-                     "n": figures.count("n_included"), "improvement": figures.text("mean_improvement_locf"),
-                     "percent": figures.text("mean_percent_improvement_locf"),
-                     "responders": figures.text("responders_mcid_locf", percent)})
-    rows.append({"view": "Non-responders (NRI)", "note": "every included plan; no 12-week score counts as no change",
-                 "n": figures.count("n_included"), "improvement": "—", "percent": "—",
-                 "responders": figures.text(_nri_name(figures.values), percent)})
+                     "n": figures.count("n_included"), "improvement": figures.cell("mean_improvement_locf"),
+                     "percent": figures.cell("mean_percent_improvement_locf"),
+                     "responders": figures.cell("responders_mcid_locf", percent)})
+    rows.append({"view": "Non-responders (NRI)", "note": "every included plan; a non-completer counts as not improved",
+                 "n": figures.count("n_included"), "improvement": NONE, "percent": NONE,
+                 "responders": figures.cell(_nri_name(figures.values), percent)})
     if "model_status" in figures.values:
         scores = figures.count("model_n_scores")
         rows.append({"view": "Model estimate", "note": f"mixed model, all starters, {scores} scores",
-                     "n": figures.count("model_n_plans"), "improvement": _model_text(figures), "percent": "—",
-                     "responders": "—"})
+                     "n": figures.count("model_n_plans"), "improvement": _model_cell(figures), "percent": NONE,
+                     "responders": NONE})
     if figures.values.get("sensitivity"):
         sensitivity = figures.nested("sensitivity")
         rows.append({"view": "Sensitivity: every plan with any symptom", "note": "completers, no baseline floor",
-                     "n": sensitivity.count("n_completers"), "improvement": sensitivity.text("mean_improvement"),
-                     "percent": sensitivity.text("mean_percent_improvement"),
-                     "responders": sensitivity.text("responders_mcid", percent)})
-    return rows
+                     "n": sensitivity.count("n_completers"), "improvement": sensitivity.cell("mean_improvement"),
+                     "percent": sensitivity.cell("mean_percent_improvement"),
+                     "responders": sensitivity.cell("responders_mcid", percent)})
+    return [{**row, "cells": [row["improvement"], row["percent"], row["responders"]]} for row in rows]
 
 
 def _details(figures: Figures) -> list[tuple[str, str]]:
@@ -172,7 +180,7 @@ def _view(number_: int, name: str, snapshot_part: dict) -> dict:
             if "pgic_improved" in snapshot_part else None,
             "charts": {
                 "responders": {"id": f"v{number_}-responders", "spec": charts.responders(
-                    [_responder_bars(d["label"], results[d["key"]]) for d in domains])},
+                    [_responder_bars(CHART_LABELS.get(d["key"], d["key"]), results[d["key"]]) for d in domains])},
                 "pain": {"id": f"v{number_}-pain", "spec": charts.curve(
                     [{"week": p["week"], "value": p["value"]} for p in pain_curve],
                     title="Mean pain (NPRS) by plan week",

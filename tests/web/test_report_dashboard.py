@@ -47,12 +47,12 @@ def test_each_measure_shows_every_view_with_its_interval(dashboard, clinic, mana
     pain = section(text, "Pain (NPRS)", "Function (ODI)")
     assert "60 plans 50 with baseline 40 included 30 completers" in re.sub(r"[→]", "", pain).replace("  ", " ")
     assert "mean baseline of completers 6.4, of non-completers 7.1" in pain
-    assert "Completers (observed) 30 3.2 (95% CI 2.5 to 3.9) 48.5 (95% CI 40.1 to 56.9) 70% (95% CI 52 to 83%)" in pain
+    assert "Completers (observed) 30 3.2 95% CI 2.5 to 3.9 48.5 95% CI 40.1 to 56.9 70% 95% CI 52 to 83%" in pain
     assert "Last observation carried forward comparable with Bailey 2020" in pain
-    assert "2.6 (95% CI 1.9 to 3.3)" in pain and "68% (95% CI 52 to 80%)" in pain
-    assert "Non-responders (NRI)" in pain and "52% (95% CI 37 to 67%)" in pain
-    assert "Model estimate" in pain and "3.0 (95% CI 2.4 to 3.7)" in pain
-    assert "Sensitivity: every plan with any symptom" in pain and "2.9 (95% CI 2.2 to 3.6)" in pain
+    assert "2.6 95% CI 1.9 to 3.3" in pain and "68% 95% CI 52 to 80%" in pain
+    assert "Non-responders (NRI)" in pain and "52% 95% CI 37 to 67%" in pain
+    assert "Model estimate" in pain and "3.0 95% CI 2.4 to 3.7" in pain
+    assert "Sensitivity: every plan with any symptom" in pain and "2.9 95% CI 2.2 to 3.6" in pain
     assert "Deteriorated (§3) 5% (95% CI 1 to 21%)" in pain
     depression = section(text, "Depression (PHQ-9)", "Anxiety (GAD-7)")
     assert "Response (≥ 50% better, baseline ≥ 10) 45% (95% CI 30 to 61%)" in depression
@@ -70,7 +70,7 @@ def test_segments_are_named_with_their_plans_and_small_cells_are_hidden(dashboar
     small = section(text, "PT Tom Reed")
     assert "Completers (observed) < 10 n < 10 n < 10 n < 10" in small
     assert "< 10 included < 10 completers" in small
-    assert "3.2 (95% CI" not in small and "70%" not in small  # the suppressed numbers are not on the page
+    assert "3.2 95% CI" not in small and "70%" not in small  # the suppressed numbers are not on the page
     assert "PGIC at 12 weeks): n < 10 of < 10 plans" in small
     assert "n < 10" in section(small, "Mean NPRS by plan week", "Mean adherence")  # week 12 over 7 plans
     drawn = [y for series in chart(response, "v2-responders")["data"] for y in series["y"] if y is not None]
@@ -98,8 +98,8 @@ def test_a_version_1_snapshot_still_reads(dashboard, clinic, manager):
     assert "Clinical method version 1" in text
     assert "PT Priya Shah· 52 plans" in text  # v1 stored the PT's id: the page names them
     pain = section(text, "Pain (NPRS)", "Function (ODI)")
-    assert "Completers (observed) 30 3.2 48.5 (95% CI 40.1 to 56.9) 70%" in pain
-    assert "Non-responders (NRI) every included plan; no 12-week score counts as no change 40 — — 52%" in pain
+    assert "Completers (observed) 30 3.2 48.5 95% CI 40.1 to 56.9 70%" in pain
+    assert "Non-responders (NRI) every included plan; a non-completer counts as not improved 40 — — 52%" in pain
     assert "Model estimate" not in pain and "Patient-specific function" not in text
     small = section(text, "Tom Reed" if "Tom Reed" in text else "PT 23")
     assert "n < 10" in small and "3.2" not in section(small, "Pain (NPRS)", "Function (ODI)")
