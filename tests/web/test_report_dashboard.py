@@ -66,7 +66,7 @@ def test_segments_are_named_with_their_plans_and_small_cells_are_hidden(dashboar
     response = dashboard(stored_report(clinic, v2_snapshot(), requested_by=manager))
     text = page_text(response)
     assert "PT Priya Shah· 52 plans" in text
-    assert "PT Tom Reed· < 10 plans" in text
+    assert "PT Tom Reed· < 10 plans" in text and "by PT." in text
     small = section(text, "PT Tom Reed")
     assert "Completers (observed) < 10 n < 10 n < 10 n < 10" in small
     assert "< 10 included < 10 completers" in small

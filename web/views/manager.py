@@ -63,6 +63,7 @@ def dashboard(request):
         "report": report,
         "page": _report_page(user, report) if report and report.status == OutcomeReport.Status.DONE else None,
         "form": forms.ReportForm(initial={"segment_by": "episode_type"}),
+        "segment_by_label": forms.SEGMENT_CHOICES.get(report.segment_by, "") if report else "",
     })
 
 
