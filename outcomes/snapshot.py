@@ -47,7 +47,7 @@ def segment_label(segment_by: str, segment: dict, names: dict[str, str] | None =
     (a staff id for PT and coach): `names` maps those ids to names."""
     key = str(segment["segment"])
     label = segment.get("label") or (names or {}).get(key) or key
-    if segment_by == "coach" and key == "none":
+    if segment_by == "coach" and (key == "none" or label == NO_COACH):
         return NO_COACH
     return f"{SEGMENT_PREFIX.get(segment_by, '')}{label}"
 
