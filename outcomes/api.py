@@ -1,12 +1,10 @@
-import csv
-import io
-
 import django_filters
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from accounts.roles import Cap, recorded_source
@@ -24,10 +22,9 @@ from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedVie
 from core.audit import record_reads
 from core.bounds import Kind
 from core.errors import InvalidInput
-from outcomes import services
+from outcomes import export, services
 from outcomes.instruments import INSTRUMENTS, Code
 from outcomes.models import Assessment, OutcomeReport
-from outcomes.report import DOMAINS
 from outcomes.selectors import REASSESSMENT_STATUSES, assessments_visible_to, reassessments, reports_visible_to
 from patients.selectors import patients_visible_to
 
@@ -225,6 +222,18 @@ class ReportSerializer(serializers.ModelSerializer):
         return self._part(report, "n_plans")
 
 
+class ReportExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=[("long", "one row per figure"), ("wide", "one row per segment")],
+                                     default="long", help_text="long: tidy, for BI tools; wide: for a spreadsheet.")
+
+
+class ExportNegotiation(DefaultContentNegotiation):
+    """`?format=` of the export chooses the CSV's layout, not DRF's renderer."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class ReportSummarySerializer(serializers.ModelSerializer):
     segment_by = serializers.ChoiceField(choices=SEGMENT_CHOICES, read_only=True)
 
@@ -265,45 +274,29 @@ class OutcomeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         outcome_report = services.report_request(actor=request.user, clinic=clinic, **data)
         return Response(ReportSerializer(outcome_report).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)})
+    def get_content_negotiator(self):
+        # asked twice by DRF: first before the action is known (for the parsers), then to choose the renderer
+        return ExportNegotiation() if getattr(self, "action", None) == "export" else super().get_content_negotiator()
+
+    @extend_schema(parameters=[ReportExportQuerySerializer], responses={
+        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=(
+            "`format=long` (default): one row per figure (report, as_of, segment, section, domain, figure, "
+            "week, value, suppressed); an interval's ends are the figures `<ci95 name>.low` and `.high`; a small "
+            "cell (clinical-reference §5) has an empty value and `suppressed` \"n < 10\" (a figure over fewer "
+            "than 10 plans) or \"< 10\" (a count of 1 to 9). `format=wide`: one row per segment, the whole "
+            "cohort first, one column per measure and figure, shares in percent, small cells written as "
+            "\"n < 10\" and \"< 10\"."))})
     @action(detail=True, methods=["get"], url_path=r"export\.csv")
     def export(self, request, pk=None):
         outcome_report = self.get_object()
+        query = ReportExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         if outcome_report.status != OutcomeReport.Status.DONE:
             return Response({"detail": f"The report is {outcome_report.status}, not done."},
                             status=status.HTTP_409_CONFLICT)
-        response = HttpResponse(report_csv(outcome_report), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="moverx-outcomes-{outcome_report.pk}.csv"'
+        wide = query.validated_data["format"] == "wide"
+        body = (export.report_csv_wide if wide else export.report_csv_long)(outcome_report)
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        name = f"moverx-outcomes-{outcome_report.pk}{'-wide' if wide else ''}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-
-
-def report_csv(outcome_report: OutcomeReport) -> str:
-    """One row per figure: segment, section, domain, figure, week, value (a tidy table for BI tools)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["report", "as_of", "segment", "section", "domain", "figure", "week", "value"])
-    views = [("all", outcome_report.results)] + [(s["segment"], s) for s in outcome_report.results["segments"]]
-    for segment, view in views:
-        def row(section, domain, figure, week, value, segment=segment):
-            writer.writerow([outcome_report.pk, outcome_report.as_of, segment, section, domain, figure, week,
-                             "" if value is None else value])
-
-        for domain in (d.name for d in DOMAINS if d.name in view["results"]):
-            figures = view["results"][domain]
-            for figure, value in figures.items():
-                if figure == "ci95_mean_percent_improvement":
-                    row("outcomes", domain, "ci95_low", "", value[0] if value else None)
-                    row("outcomes", domain, "ci95_high", "", value[1] if value else None)
-                elif figure == "percent_improvement_distribution":
-                    for bucket in value:
-                        row("distribution", domain, f"{bucket['from']}..{bucket['to']}", "", bucket["n"])
-                else:
-                    row("outcomes", domain, figure, "", value)
-        adherence = view["adherence"]
-        for figure in ("mean_plan_adherence", "mean_sessions_per_week", "n_plans"):
-            row("adherence", "", figure, "", adherence[figure])
-        for week in adherence["weekly"]:
-            row("adherence", "", "mean_adherence", week["week"], week["mean_adherence"])
-        for week in view["pain_curve"]:
-            row("pain_curve", "pain", "mean_nprs", week["week"], week["mean_nprs"])
-    return out.getvalue()

@@ -223,11 +223,14 @@ class HabitStatusForm(forms.Form):
     status = forms.ChoiceField(choices=HABIT_STATUSES)
 
 
+SEGMENT_CHOICES = {value: {"pt": "PT"}.get(value, label.capitalize()) for value, label in OutcomeReport.Segment.choices}
+
+
 class ReportForm(forms.Form):
     start_from = BoundedDateFormField(kind=Kind.REPORT_DATE, widget=DATE, label="Plans starting from")
     start_to = BoundedDateFormField(kind=Kind.REPORT_DATE, widget=DATE, label="to")
     as_of = BoundedDateFormField(kind=Kind.REPORT_DATE, widget=DATE, label="Report date", required=False)
-    segment_by = forms.ChoiceField(choices=[("", "No segments"), *OutcomeReport.Segment.choices], required=False)
+    segment_by = forms.ChoiceField(choices=[("", "No segments"), *SEGMENT_CHOICES.items()], required=False)
 
 
 class StaffForm(forms.Form):

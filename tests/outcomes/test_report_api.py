@@ -53,7 +53,7 @@ def test_a_real_worker_computes_a_requested_report(clinic):
     assert body["code_version"]
     csv = client.get(f"/api/v1/reports/outcomes/{body['id']}/export.csv")
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
-    assert "all,outcomes,pain,n_completers,,3" in csv.content.decode()
+    assert "all,outcomes,pain,n_completers,,,< 10" in csv.content.decode()  # a count of 3: a small cell (§5)
 
 
 @pytest.mark.django_db

@@ -20,38 +20,19 @@ from exercises.selectors import plan_adherence_sql
 from outcomes import services as outcome_services
 from outcomes.models import OutcomeReport
 from outcomes.selectors import reports_visible_to
-from web import charts, forms
+from web import forms, report_page
 from web.access import requires, scoped
 from web.views.common import act, invalid
 
-DOMAIN_LABELS = {"pain": "Pain (NPRS)", "function": "Function (ODI)", "depression": "Depression (PHQ-9)",
-                 "anxiety": "Anxiety (GAD-7)"}
 
-
-def _snapshot_views(report: OutcomeReport) -> list[dict]:
-    """The whole cohort, then each segment, each with its charts and tables."""
-    results = report.results
-    views = [{"name": "All patients", **results}] + [
-        {"name": f"{report.get_segment_by_display()}: {s['segment']}", **s} for s in results["segments"]]
-    for number, view in enumerate(views):
-        view["domains"] = [{"key": key, "label": label, **view["results"][key],
-                            "chart": {"id": f"v{number}-dist-{key}", "spec": charts.distribution(
-                                view["results"][key]["percent_improvement_distribution"], title=label)}}
-                           for key, label in DOMAIN_LABELS.items() if key in view["results"]]
-        view["charts"] = {
-            "responders": {"id": f"v{number}-responders", "spec": charts.responders(view["results"])},
-            "pain": {"id": f"v{number}-pain", "spec": charts.curve(
-                view["pain_curve"], title="Mean pain (NPRS) by plan week", key="mean_nprs", y_title="NPRS",
-                y_range=[0, 10])},
-            "adherence": {"id": f"v{number}-adherence", "spec": charts.curve(
-                [{"week": w["week"], "mean": _percent(w["mean_adherence"])} for w in view["adherence"]["weekly"]],
-                title="Mean weekly adherence (%)", key="mean", y_title="%", y_range=[0, 100])},
-        }
-    return views
-
-
-def _percent(share):
-    return None if share is None else round(share * 100, 1)
+def _report_page(user, report: OutcomeReport) -> dict:
+    """The snapshot as the manager reads it. Version 1 stored PTs and coaches by id: their names,
+    in one query, when a segment has no label."""
+    segments = report.results.get("segments", [])
+    ids = {s["segment"] for s in segments if not s.get("label") and str(s["segment"]).isdigit()}
+    names = {str(member.pk): str(member)
+             for member in staff_visible_to(user).filter(pk__in=ids)} if ids else {}
+    return report_page.report_views(report.results, report.segment_by, names)
 
 
 def _id_or_none(text: str) -> int | None:
@@ -80,8 +61,9 @@ def dashboard(request):
         "open_plans": plans.filter(status__in=CarePlan.OPEN_STATUSES).count(),
         "reports": reports,
         "report": report,
-        "views": _snapshot_views(report) if report and report.status == OutcomeReport.Status.DONE else [],
+        "page": _report_page(user, report) if report and report.status == OutcomeReport.Status.DONE else None,
         "form": forms.ReportForm(initial={"segment_by": "episode_type"}),
+        "segment_by_label": forms.SEGMENT_CHOICES.get(report.segment_by, "") if report else "",
     })
 
 

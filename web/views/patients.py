@@ -1,6 +1,8 @@
 """The PT's workspace (and the shared patient page): patient list and the patient's record, plan,
 prescriptions, history, measures and adherence."""
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,6 +20,7 @@ from careplans.schedule import plan_week
 from careplans.selectors import care_plan_list, coverage_summary
 from coaching.selectors import habit_progress
 from core.audit import record_reads
+from core.bounds import is_suspect
 from core.clock import local_today
 from core.errors import DomainError, InvalidInput
 from exercises import services as exercise_services
@@ -73,7 +76,7 @@ def _plan(user, patient):
     """The open plan, else the latest one, with everything the page shows of it (or None)."""
     open_first = Case(When(status__in=CarePlan.OPEN_STATUSES, then=0), default=1)
     return (care_plan_list(user).filter(patient=patient)
-            .prefetch_related("status_changes__changed_by", "visits__recorded_by")
+            .prefetch_related("status_changes__changed_by", "visits__recorded_by", "goals")
             .annotate(adherence=plan_adherence_sql(F("pk")))
             .order_by(open_first, "-start_date", "-id").first())
 
@@ -153,8 +156,10 @@ def _patient_page(request, patient_id, *, refused=None):
         "open_alerts": [alert for alert in alerts if alert.is_open],
         "weeks": weeks,
         "plan_adherence": plan.adherence if plan else None,
-        "assessment_table": list(reversed(assessments))[:40],
-        "score_charts": charts.scores(assessments),
+        "assessment_table": _local_dates(list(reversed(assessments))[:40], patient.timezone),
+        "score_charts": charts.scores(charts.score_series(
+            assessments, zone=patient.timezone, plan_start=plan.start_date if plan else None,
+            targets=charts.goal_targets([goal.target for goal in plan.goals.all()] if plan else []))),
         "adherence_chart": charts.weekly_adherence(weeks),
         "reassessments": reassessments(user, patient_id=patient.pk),
         "check_ins": check_ins[:10],
@@ -241,6 +246,16 @@ def record_measure(request, patient_id):
                                            answers=data["answers"], collected_at=data["collected_at"],
                                            source=recorded_source(request.user))[0]),
         anchor="measures", success=_scored)
+
+
+def _local_dates(assessments, zone: str) -> list:
+    """Each assessment with its date where the patient is: the day the charts and reassessment
+    windows count (clinical-reference §5)."""
+    where = ZoneInfo(zone)
+    for assessment in assessments:  # a suspect time has no local day: shown as stored, marked
+        moment = assessment.collected_at
+        assessment.local_date = moment if is_suspect(moment) else moment.astimezone(where).date()
+    return assessments
 
 
 def _scored(assessment) -> str:
