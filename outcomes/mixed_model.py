@@ -1,0 +1,238 @@
+"""The "all starters" linear mixed model of clinical-reference §5, fitted from sufficient statistics.
+
+Model: score ~ C(point) (baseline the reference level), a random intercept per plan, REML; the figure
+is the week-12 coefficient with its 95% Wald interval, formed as statsmodels' `MixedLM` forms it
+(the reference it must match to 3 decimals, §5).
+
+Why sufficient statistics: the report is set-based SQL over up to 100k plans, so the per-plan rows
+never come into Python (and statsmodels, which loops over groups in Python, would take minutes).
+With a random intercept every plan's covariance is σ²(I + γ11ᵀ) and depends only on how many points
+the plan has, so the REML likelihood, the GLS fixed effects and the observed information are sums
+over plans of a few per-plan quantities: the scores by point, Σ score², and (Σ score)². Summed per
+*pattern* (which of the 4 points a plan has) in SQL, at most 15 rows arrive here, whatever the size.
+
+The fit follows statsmodels step by step: σ² is profiled out, the REML profile log-likelihood is
+maximised over the variance ratio γ = τ²/σ² (γ = 0 allowed, the boundary where the between-plan
+variance is 0), the fixed effects are the GLS estimates at γ̂, and their covariance is the inverse of
+the negative Hessian of the profile log-likelihood in (fixed effects, γ), cross term included, as
+in `MixedLM.hessian`. Internally the fixed effects are the level means μ (cell means); the week-12
+coefficient is the contrast μ(week 12) − μ(baseline), whose Wald variance is invariant to that
+linear reparametrisation.
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+POINTS = 4  # baseline, week 4, week 8, week 12 (clinical-reference §5 time points)
+BASELINE, WEEK_12 = 0, 3
+WALD_Z = 1.959963984540054  # the normal quantile, as statsmodels' conf_int uses
+# γ = τ²/σ² is searched on 0 and this log grid, then refined next to the best grid point. Beyond the
+# top, σ² is 0 for practical purposes (scores constant within plans): the fit has not converged.
+RATIO_GRID = np.concatenate(([0.0], np.logspace(-8, 10, 73)))
+SINGULAR = 1e-9  # relative size below which a pivot or residual sum of squares counts as zero
+
+
+@dataclass(frozen=True)
+class PatternStats:
+    points: tuple[bool, bool, bool, bool]  # which of baseline, week 4, week 8, week 12 these plans have
+    n_plans: int  # plans with exactly this pattern
+    point_sums: tuple[float, float, float, float]  # Σ over those plans of the score at each point (0.0 where absent)
+    sum_squares: float  # Σ over those plans and their points of score²
+    sum_plan_total_squares: float  # Σ over those plans of (the plan's own sum of scores)²
+
+
+@dataclass(frozen=True)
+class ModelFit:
+    mean_change: float | None  # week-12 minus baseline, signed as improvement (see higher_is_better)
+    ci95: list[float] | None  # 95% Wald interval of mean_change, [low, high]
+    n_plans: int  # plans with at least one score in the fit
+    n_scores: int  # scores in the fit
+    status: str  # "converged" | "not converged" | "no data"
+
+
+@dataclass(frozen=True)
+class _Data:
+    """The pattern statistics as arrays, one row per pattern, columns the levels observed."""
+
+    design: np.ndarray  # (patterns, levels) 1.0 where the pattern has the level
+    plans: np.ndarray  # plans per pattern
+    sizes: np.ndarray  # scores per plan of the pattern
+    point_sums: np.ndarray  # (patterns, levels)
+    plan_totals: np.ndarray  # Σ over plans of the plan's total
+    sum_squares: np.ndarray
+    plan_total_squares: np.ndarray
+    levels: list[int]  # which of the 4 points the columns are
+
+    @property
+    def n_scores(self) -> int:
+        return int(self.plans @ self.sizes)
+
+    @property
+    def residual_df(self) -> int:  # statsmodels' REML factor: observations − fixed effects
+        return self.n_scores - len(self.levels)
+
+
+@dataclass(frozen=True)
+class _Gls:
+    """GLS at a variance ratio γ; σ² and μ profiled out (unscaled covariance V = I + γ11ᵀ)."""
+
+    ratio: float
+    shrink: np.ndarray  # c = γ / (1 + γn): V⁻¹ = I − c11ᵀ
+    weight: np.ndarray  # a = 1 / (1 + γn): V⁻¹1 = a1
+    xtvix: np.ndarray  # XᵀV⁻¹X
+    means: np.ndarray  # μ̂, the GLS level means
+    rvir: float  # rᵀV⁻¹r at μ̂ = (n − p)σ̂²
+    residual_totals: np.ndarray  # per pattern Σ over plans of 1ᵀr
+    residual_total_squares: np.ndarray  # per pattern Σ over plans of (1ᵀr)²
+
+
+def fit(patterns: Iterable[PatternStats], *, higher_is_better: bool = False) -> ModelFit:
+    """Fit the §5 mixed model; mean_change is the week-12 change signed as improvement."""
+    data = _stack(patterns)
+    n_plans, n_scores = (int(data.plans.sum()), data.n_scores) if data else (0, 0)
+    if data is None or not {BASELINE, WEEK_12} <= set(data.levels):
+        return ModelFit(None, None, n_plans, n_scores, "no data")
+    change = _week12_change(data)
+    if change is None:
+        return ModelFit(None, None, n_plans, n_scores, "not converged")
+    estimate, variance = change
+    sign = 1.0 if higher_is_better else -1.0
+    half_width = WALD_Z * math.sqrt(variance)
+    ci95 = sorted([sign * (estimate - half_width), sign * (estimate + half_width)])
+    return ModelFit(sign * estimate, ci95, n_plans, n_scores, "converged")
+
+
+def _stack(patterns: Iterable[PatternStats]) -> _Data | None:
+    rows = [p for p in patterns if p.n_plans > 0 and any(p.points)]
+    if not rows:
+        return None
+    design = np.array([p.points for p in rows], dtype=float)
+    levels = [k for k in range(POINTS) if design[:, k].any()]
+    point_sums = np.array([p.point_sums for p in rows], dtype=float)
+    return _Data(
+        design=design[:, levels],
+        plans=np.array([p.n_plans for p in rows], dtype=float),
+        sizes=design.sum(axis=1),
+        point_sums=point_sums[:, levels],
+        plan_totals=point_sums.sum(axis=1),
+        sum_squares=np.array([p.sum_squares for p in rows], dtype=float),
+        plan_total_squares=np.array([p.sum_plan_total_squares for p in rows], dtype=float),
+        levels=levels,
+    )
+
+
+def _week12_change(data: _Data) -> tuple[float, float] | None:
+    """β(week 12) and its Wald variance; None where the fit has no finite, positive-definite answer."""
+    if not _residual_variance_positive(data):
+        return None
+    ratio = _reml_ratio(data)
+    if ratio is None:
+        return None
+    gls = _gls(data, ratio)
+    contrast = np.zeros(len(data.levels))
+    contrast[data.levels.index(WEEK_12)] = 1.0
+    contrast[data.levels.index(BASELINE)] = -1.0
+    variance = _contrast_variance(data, gls, contrast)
+    if variance is None:
+        return None
+    return float(contrast @ gls.means), variance
+
+
+def _residual_variance_positive(data: _Data) -> bool:
+    """All scores on their level means (e.g. all identical) leave σ² = 0 at every γ: the information
+    is singular and no Wald interval exists (statsmodels divides by zero there)."""
+    if data.residual_df <= 0:
+        return False
+    return _gls(data, 0.0).rvir > SINGULAR * float(data.sum_squares.sum())
+
+
+def _gls(data: _Data, ratio: float) -> _Gls:
+    shrink = ratio / (1.0 + ratio * data.sizes)
+    weight = 1.0 / (1.0 + ratio * data.sizes)
+    design, plans, totals = data.design, data.plans, data.plan_totals
+    xtvix = np.diag(plans @ design) - (design.T * (plans * shrink)) @ design
+    xtviy = data.point_sums.sum(axis=0) - design.T @ (shrink * totals)
+    means = np.linalg.solve(xtvix, xtviy)
+    fitted_totals = design @ means  # a plan's fitted total, per pattern
+    residual_totals = totals - plans * fitted_totals
+    residual_total_squares = data.plan_total_squares - 2 * fitted_totals * totals + plans * fitted_totals**2
+    residual_squares = data.sum_squares - 2 * data.point_sums @ means + plans * (design @ means**2)
+    rvir = float(residual_squares.sum() - shrink @ residual_total_squares)
+    return _Gls(ratio, shrink, weight, xtvix, means, rvir, residual_totals, residual_total_squares)
+
+
+def _neg_reml(data: _Data, ratio: float) -> float:
+    """−(REML profile log-likelihood) up to a constant, as statsmodels' `MixedLM.loglike`."""
+    gls = _gls(data, ratio)
+    if gls.rvir <= 0:
+        return math.inf
+    _, logdet = np.linalg.slogdet(gls.xtvix)
+    log_det_v = data.plans @ np.log1p(ratio * data.sizes)
+    return 0.5 * float(log_det_v + data.residual_df * math.log(gls.rvir) + logdet)
+
+
+def _reml_ratio(data: _Data) -> float | None:
+    """γ̂ on [0, ∞): the best point of a log grid, refined by bounded Brent between its neighbours.
+
+    γ = 0 is a grid point, so a between-plan variance of 0 is found exactly (statsmodels reaches it
+    only approximately, through its square-root parametrisation; the difference is far below the
+    third decimal). An optimum beyond the grid's top means σ² → 0: not converged."""
+    from scipy.optimize import minimize_scalar  # here, not at import: loading scipy costs every process
+
+    values = [_neg_reml(data, ratio) for ratio in RATIO_GRID]
+    best = int(np.argmin(values))
+    if not math.isfinite(values[best]) or best == len(RATIO_GRID) - 1:
+        return None
+    if best == 0:
+        return 0.0
+    low, high = math.log(RATIO_GRID[max(best - 1, 1)]), math.log(RATIO_GRID[best + 1])
+    result = minimize_scalar(
+        lambda log_ratio: _neg_reml(data, math.exp(log_ratio)),
+        bounds=(low, high), method="bounded", options={"xatol": 1e-10},
+    )
+    if not result.success:
+        return None
+    return float(math.exp(result.x)) if result.fun < values[best] else float(RATIO_GRID[best])
+
+
+def _contrast_variance(data: _Data, gls: _Gls, contrast: np.ndarray) -> float | None:
+    """Wald variance of contrastᵀμ̂ from the inverse negative Hessian in (μ, γ), as statsmodels'
+    `MixedLM.hessian`/`cov_params`: fixed-effect block A, cross term b, γ entry d; by block inversion
+    the μ block of the inverse is A⁻¹ + A⁻¹bbᵀA⁻¹ / (d − bᵀA⁻¹b)."""
+    fixed, cross, ratio_info, ratio_scale = _information(data, gls)
+    if not (np.isfinite(fixed).all() and np.isfinite(cross).all() and math.isfinite(ratio_info)):
+        return None
+    try:
+        fixed_inv_contrast = np.linalg.solve(fixed, contrast)
+        fixed_inv_cross = np.linalg.solve(fixed, cross)
+    except np.linalg.LinAlgError:
+        return None
+    pivot = ratio_info - cross @ fixed_inv_cross
+    if abs(pivot) <= SINGULAR * (ratio_scale + abs(cross @ fixed_inv_cross)):
+        return None
+    variance = float(contrast @ fixed_inv_contrast + (cross @ fixed_inv_contrast) ** 2 / pivot)
+    return variance if math.isfinite(variance) and variance > 0 else None
+
+
+def _information(data: _Data, gls: _Gls) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The negative Hessian of the REML profile log-likelihood at (μ̂, γ̂), as statsmodels forms it,
+    with each per-plan sum of `MixedLM.hessian` written in the pattern statistics (for a random
+    intercept dV/dγ = 11ᵀ and V⁻¹1 = a1). Returns A, b, d and the size of d's terms."""
+    plans, sizes, design = data.plans, data.sizes, data.design
+    a, df, rvir = gls.weight, data.residual_df, gls.rvir
+    fixed = df * gls.xtvix / rvir
+    cross = df * design.T @ (a**2 * gls.residual_totals) / rvir
+    score_part = a**2 @ gls.residual_total_squares  # statsmodels' B
+    curvature_part = 2 * (sizes * a**3) @ gls.residual_total_squares  # statsmodels' D
+    logdet_part = 0.5 * (plans * sizes**2) @ a**2
+    xtax = (design.T * (plans * a**2)) @ design
+    xtfx = (design.T * (2 * plans * sizes * a**3)) @ design  # statsmodels' F
+    ql = np.linalg.solve(gls.xtvix, xtax)
+    reml_part = 0.5 * (np.trace(ql @ ql) - np.trace(np.linalg.solve(gls.xtvix, xtfx)))
+    likelihood_part = 0.5 * df * (curvature_part / rvir - score_part**2 / rvir**2)
+    hessian = logdet_part - likelihood_part + reml_part
+    scale = abs(logdet_part) + abs(likelihood_part) + abs(reml_part)
+    return fixed, cross, -float(hessian), float(scale)
