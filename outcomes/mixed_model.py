@@ -164,25 +164,28 @@ def _gls(data: _Data, ratio: float) -> _Gls:
     return _Gls(ratio, shrink, weight, xtvix, means, rvir, residual_totals, residual_total_squares)
 
 
-def _neg_reml(data: _Data, ratio: float) -> float:
-    """−(REML profile log-likelihood) up to a constant, as statsmodels' `MixedLM.loglike`."""
+def _reml_loglike(data: _Data, ratio: float) -> float:
+    """The REML profile log-likelihood at γ, constants included, as statsmodels' `MixedLM.loglike`."""
     gls = _gls(data, ratio)
     if gls.rvir <= 0:
-        return math.inf
+        return -math.inf
     _, logdet = np.linalg.slogdet(gls.xtvix)
+    df = data.residual_df
     log_det_v = data.plans @ np.log1p(ratio * data.sizes)
-    return 0.5 * float(log_det_v + data.residual_df * math.log(gls.rvir) + logdet)
+    kernel = log_det_v + df * math.log(gls.rvir) + logdet
+    return -0.5 * float(kernel + df * math.log(2 * math.pi) - df * math.log(df) + df)
 
 
 def _reml_ratio(data: _Data) -> float | None:
-    """γ̂ on [0, ∞): the best point of a log grid, refined by bounded Brent between its neighbours.
-
-    γ = 0 is a grid point, so a between-plan variance of 0 is found exactly (statsmodels reaches it
-    only approximately, through its square-root parametrisation; the difference is far below the
-    third decimal). An optimum beyond the grid's top means σ² → 0: not converged."""
+    """γ̂, the REML maximum on [0, ∞): the best point of a log grid, refined by bounded Brent between
+    its neighbours. γ = 0 is a grid point, so a between-plan variance of 0 is found exactly, and the
+    boundary is then handled as statsmodels handles it: the estimate stays there and the information
+    is formed at it. (statsmodels searches √γ with BFGS from 1; its gradient vanishes as γ → 0, so
+    near the boundary it may stop at a small γ > 0 short of the maximum, by its own log-likelihood.)
+    An optimum beyond the grid's top means σ² → 0: not converged."""
     from scipy.optimize import minimize_scalar  # here, not at import: loading scipy costs every process
 
-    values = [_neg_reml(data, ratio) for ratio in RATIO_GRID]
+    values = [-_reml_loglike(data, ratio) for ratio in RATIO_GRID]
     best = int(np.argmin(values))
     if not math.isfinite(values[best]) or best == len(RATIO_GRID) - 1:
         return None
@@ -190,7 +193,7 @@ def _reml_ratio(data: _Data) -> float | None:
         return 0.0
     low, high = math.log(RATIO_GRID[max(best - 1, 1)]), math.log(RATIO_GRID[best + 1])
     result = minimize_scalar(
-        lambda log_ratio: _neg_reml(data, math.exp(log_ratio)),
+        lambda log_ratio: -_reml_loglike(data, math.exp(log_ratio)),
         bounds=(low, high), method="bounded", options={"xatol": 1e-10},
     )
     if not result.success:

@@ -1,0 +1,202 @@
+"""The clinical-reference §5 mixed model against its reference, statsmodels' MixedLM (to 3 decimals).
+
+Plain functions, no database: the data are per-plan scores made here, turned into the pattern
+statistics the report's SQL sends (outcomes.mixed_model.PatternStats) and, for the reference, into
+one row per score.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from outcomes.mixed_model import ModelFit, PatternStats, _reml_ratio, _stack, fit
+
+WEEKS = (0, 4, 8, 12)  # baseline, week 4, week 8, week 12: the levels of C(point)
+DECIMALS = 5e-4  # "agree to 3 decimals" (§5)
+
+Plan = dict[int, float]  # point index (0..3) -> score
+
+
+def pattern_stats(plans: list[Plan]) -> list[PatternStats]:
+    """What the report's SQL computes: per pattern of points, the five sufficient statistics."""
+    by_pattern: dict[tuple[bool, ...], list[Plan]] = {}
+    for plan in plans:
+        by_pattern.setdefault(tuple(k in plan for k in range(4)), []).append(plan)
+    return [
+        PatternStats(
+            points=pattern,
+            n_plans=len(members),
+            point_sums=tuple(sum(plan.get(k, 0.0) for plan in members) for k in range(4)),
+            sum_squares=sum(score**2 for plan in members for score in plan.values()),
+            sum_plan_total_squares=sum(sum(plan.values()) ** 2 for plan in members),
+        )
+        for pattern, members in by_pattern.items()
+    ]
+
+
+def statsmodels_model(plans: list[Plan]):
+    rows = [(i, WEEKS[k], score) for i, plan in enumerate(plans) for k, score in plan.items()]
+    data = pd.DataFrame(rows, columns=["plan", "point", "score"])
+    return smf.mixedlm("score ~ C(point)", data, groups="plan")
+
+
+def statsmodels_fit(model, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # boundary and convergence notes: the tests assert what matters
+        return model.fit(reml=True, **options)
+
+
+def week12(result):
+    """β(week 12) with its Wald interval, from a statsmodels result."""
+    name = "C(point)[T.12]"
+    low, high = result.conf_int().loc[name]
+    return result.fe_params[name], low, high
+
+
+def statsmodels_week12(plans: list[Plan]):
+    """The §5 reference: β(week 12) with its Wald interval, and the fit's σ² and τ²."""
+    result = statsmodels_fit(statsmodels_model(plans))
+    return *week12(result), result.scale, result.cov_re.iloc[0, 0]
+
+
+def agrees(model, beta, low, high, *, higher_is_better) -> bool:
+    sign = 1 if higher_is_better else -1  # mean_change is signed as improvement
+    expected = sorted([sign * low, sign * high])
+    return (
+        model.status == "converged"
+        and abs(model.mean_change - sign * beta) < DECIMALS
+        and abs(model.ci95[0] - expected[0]) < DECIMALS
+        and abs(model.ci95[1] - expected[1]) < DECIMALS
+    )
+
+
+def assert_agrees(model, beta, low, high, *, higher_is_better):
+    assert agrees(model, beta, low, high, higher_is_better=higher_is_better), (model, beta, low, high)
+
+
+@st.composite
+def cohorts(draw) -> list[Plan]:
+    """Plans with a random intercept, 4 points, random missingness (plans with one score too) and
+    tied scores; small to large between-plan variance. The first two plans are complete, so both
+    levels of the week-12 contrast are always there."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n_plans = draw(st.integers(2, 300))
+    between_sd = draw(st.sampled_from([0.0, 0.3, 2.0, 15.0]))
+    within_sd = draw(st.sampled_from([0.7, 2.0, 8.0]))
+    missing = draw(st.floats(0.0, 0.8))
+    step = draw(st.sampled_from([1.0, 0.5, 2.0]))  # scores on a grid: ties
+    top = draw(st.sampled_from([10.0, 27.0, 100.0]))  # NPRS/PSFS, PHQ-9, ODI ranges
+    change = np.array([0.0, -0.1, -0.2, -0.3]) * top * draw(st.floats(0.0, 1.0))
+    plans = []
+    for i in range(n_plans):
+        intercept = 0.6 * top + rng.normal(0.0, between_sd)
+        kept = [k for k in range(4) if i < 2 or rng.random() >= missing]
+        scores = intercept + change[kept] + rng.normal(0.0, within_sd, len(kept))
+        scores = np.clip(np.round(scores / step) * step, 0.0, top)
+        if kept:
+            plans.append(dict(zip(kept, scores.tolist(), strict=True)))
+    return plans
+
+
+@settings(deadline=None, max_examples=40)
+@given(plans=cohorts(), higher_is_better=st.booleans())
+def test_matches_statsmodels(plans, higher_is_better):
+    model = fit(pattern_stats(plans), higher_is_better=higher_is_better)
+    reference = statsmodels_model(plans)
+    result = statsmodels_fit(reference)
+    beta, low, high = week12(result)
+    assert (model.n_plans, model.n_scores) == (len(plans), sum(len(plan) for plan in plans))
+    scores = np.array([score for plan in plans for score in plan.values()])
+    if not (math.isfinite(low) and result.scale > 1e-6 * max(scores.var(), 1.0)):
+        # No residual variance left (statsmodels: σ² ≈ 0 or a NaN interval): no information to report
+        assert model.status == "not converged"
+        return
+    if agrees(model, beta, low, high, higher_is_better=higher_is_better):
+        return
+    # Otherwise statsmodels' optimiser stopped short of the REML maximum (near τ² = 0, where its
+    # gradient on the √γ scale vanishes): by statsmodels' own REML likelihood ours is higher, and
+    # statsmodels started at our maximum gives our estimate and interval.
+    root = max(math.sqrt(_reml_ratio(_stack(pattern_stats(plans)))), 1e-4)  # √γ; 0 is singular to it
+    assert reference.loglike(np.array([root])) > result.llf
+    restarted = statsmodels_fit(reference, start_params=np.array([root]))
+    assert_agrees(model, *week12(restarted), higher_is_better=higher_is_better)
+
+
+def test_lower_is_better_reports_a_fall_as_improvement():
+    plans = [{0: 7.0, 3: 3.0}, {0: 6.0, 3: 3.0}, {0: 8.0, 1: 6.0, 3: 5.0}, {0: 5.0, 2: 4.0, 3: 2.0}]
+    pain = fit(pattern_stats(plans))
+    psfs = fit(pattern_stats(plans), higher_is_better=True)
+    assert pain.mean_change > 0 > psfs.mean_change
+    assert pain.mean_change == -psfs.mean_change
+    assert pain.ci95 == [-psfs.ci95[1], -psfs.ci95[0]]
+    beta, low, high, _, _ = statsmodels_week12(plans)
+    assert_agrees(pain, beta, low, high, higher_is_better=False)
+
+
+def test_between_plan_variance_on_the_boundary():
+    """Every plan's total is the same, so the REML maximum is at τ² = 0. statsmodels' default fit stops
+    short of it (τ² ≈ 0.007, a lower REML likelihood by its own measure); started at the boundary it
+    stays there and agrees with ours. At τ² = 0 the model is ordinary least squares: the same interval."""
+    plans = [{0: 7.0, 3: 3.0}, {0: 3.0, 3: 7.0}, {0: 6.0, 3: 4.0}, {0: 4.0, 3: 6.0}, {0: 2.0, 3: 8.0},
+             {0: 5.0, 1: 5.0, 3: 0.0}, {0: 4.0, 2: 4.0, 3: 2.0}]
+    reference = statsmodels_model(plans)
+    default = statsmodels_fit(reference)
+    boundary = np.array([1e-4])  # √γ; exactly 0 is singular to statsmodels
+    at_boundary = statsmodels_fit(reference, start_params=boundary)
+    assert at_boundary.cov_re.iloc[0, 0] < 1e-6 < default.cov_re.iloc[0, 0]
+    assert reference.loglike(boundary) > default.llf
+    model = fit(pattern_stats(plans))
+    assert_agrees(model, *week12(at_boundary), higher_is_better=False)
+
+    baseline = [plan[0] for plan in plans]
+    week4, week8 = [5.0], [4.0]
+    follow_up = [plan[3] for plan in plans]
+    residuals = [x - np.mean(level) for level in (baseline, week4, week8, follow_up) for x in level]
+    sigma2 = sum(r**2 for r in residuals) / (len(residuals) - 4)
+    ols_change = np.mean(baseline) - np.mean(follow_up)
+    half_width = 1.959963984540054 * math.sqrt(sigma2 * (1 / len(baseline) + 1 / len(follow_up)))
+    assert math.isclose(model.mean_change, ols_change, abs_tol=1e-9)
+    assert np.allclose(model.ci95, [ols_change - half_width, ols_change + half_width], atol=1e-9)
+
+
+def test_all_scores_identical_is_not_converged():
+    """σ² = 0: the information is singular. statsmodels returns β = 0, σ² = 0 and an interval of
+    round-off width (or NaN, depending on the layout); the report states "not converged" with no
+    figure, as §5 asks of a fit without an answer."""
+    plans = [{0: 5.0, 1: 5.0, 2: 5.0, 3: 5.0}] * 6 + [{0: 5.0, 3: 5.0}] * 6
+    beta, _, _, scale, _ = statsmodels_week12(plans)
+    assert abs(beta) < 1e-12 and not scale > 1e-12
+    assert fit(pattern_stats(plans)) == fit_without_answer(12, 36, "not converged")
+
+
+def test_only_one_score_per_plan_is_not_converged():
+    """With one score per plan σ² and τ² cannot be told apart (the likelihood is flat in their
+    ratio), so the information matrix is singular; statsmodels inverts it anyway and prints a
+    number that depends on round-off. The report says "not converged"."""
+    plans = [{i % 4: float(i % 7)} for i in range(40)]
+    assert fit(pattern_stats(plans)) == fit_without_answer(40, 40, "not converged")
+
+
+def test_no_week12_score_is_no_data():
+    plans = [{0: 6.0, 1: 5.0, 2: 4.0}, {0: 7.0, 2: 3.0}]
+    assert fit(pattern_stats(plans)) == fit_without_answer(2, 5, "no data")
+
+
+def test_no_baseline_score_is_no_data():
+    plans = [{1: 6.0, 3: 4.0}, {2: 7.0, 3: 3.0}]
+    assert fit(pattern_stats(plans)) == fit_without_answer(2, 4, "no data")
+
+
+def test_no_plans_is_no_data():
+    assert fit([]) == fit_without_answer(0, 0, "no data")
+    empty = PatternStats((True, False, False, True), 0, (0.0, 0.0, 0.0, 0.0), 0.0, 0.0)
+    assert fit([empty]) == fit_without_answer(0, 0, "no data")
+
+
+def fit_without_answer(n_plans, n_scores, status):
+    return ModelFit(None, None, n_plans, n_scores, status)
