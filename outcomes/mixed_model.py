@@ -12,12 +12,12 @@ over plans of a few per-plan quantities: the scores by point, Σ score², and (�
 *pattern* (which of the 4 points a plan has) in SQL, at most 15 rows arrive here, whatever the size.
 
 The fit follows statsmodels step by step: σ² is profiled out, the REML profile log-likelihood is
-maximised over the variance ratio γ = τ²/σ² (γ = 0 allowed, the boundary where the between-plan
-variance is 0), the fixed effects are the GLS estimates at γ̂, and their covariance is the inverse of
-the negative Hessian of the profile log-likelihood in (fixed effects, γ), cross term included, as
-in `MixedLM.hessian`. Internally the fixed effects are the level means μ (cell means); the week-12
-coefficient is the contrast μ(week 12) − μ(baseline), whose Wald variance is invariant to that
-linear reparametrisation.
+maximised over the variance ratio γ = τ²/σ² with statsmodels' own search (so that near the boundary
+τ² = 0 it stops where statsmodels stops, see `_reml_ratio`), the fixed effects are the GLS estimates
+at γ̂, and their covariance is the inverse of the negative Hessian of the profile log-likelihood in
+(fixed effects, γ), cross term included, as in `MixedLM.hessian`. Internally the fixed effects are
+the level means μ (cell means); the week-12 coefficient is the contrast μ(week 12) − μ(baseline),
+whose Wald variance is invariant to that linear reparametrisation.
 """
 
 import math
@@ -29,10 +29,11 @@ import numpy as np
 POINTS = 4  # baseline, week 4, week 8, week 12 (clinical-reference §5 time points)
 BASELINE, WEEK_12 = 0, 3
 WALD_Z = 1.959963984540054  # the normal quantile, as statsmodels' conf_int uses
-# γ = τ²/σ² is searched on 0 and this log grid, then refined next to the best grid point. Beyond the
-# top, σ² is 0 for practical purposes (scores constant within plans): the fit has not converged.
-RATIO_GRID = np.concatenate(([0.0], np.logspace(-8, 10, 73)))
 SINGULAR = 1e-9  # relative size below which a pivot or residual sum of squares counts as zero
+NEGLIGIBLE_RESIDUAL = 1e-6  # σ̂² below this share of the scores' variance: σ² = 0 for practical purposes
+# statsmodels' defaults for `MixedLM.fit` (scipy's BFGS, then L-BFGS, then CG), followed so that the
+# fit stops where statsmodels' does
+MAXITER, GTOL = 100, 1e-5
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,9 @@ def _week12_change(data: _Data) -> tuple[float, float] | None:
     """β(week 12) and its Wald variance; None where the fit has no finite, positive-definite answer."""
     if not _residual_variance_positive(data):
         return None
-    ratio = _reml_ratio(data)
-    if ratio is None:
+    gls = _gls(data, _reml_ratio(data))
+    if not math.isfinite(gls.ratio) or _residual_negligible(data, gls):
         return None
-    gls = _gls(data, ratio)
     contrast = np.zeros(len(data.levels))
     contrast[data.levels.index(WEEK_12)] = 1.0
     contrast[data.levels.index(BASELINE)] = -1.0
@@ -147,6 +147,14 @@ def _residual_variance_positive(data: _Data) -> bool:
     if data.residual_df <= 0:
         return False
     return _gls(data, 0.0).rvir > SINGULAR * float(data.sum_squares.sum())
+
+
+def _residual_negligible(data: _Data, gls: _Gls) -> bool:
+    """σ̂² ≈ 0 (scores constant within plans, γ̂ → ∞): the information has no finite value; statsmodels
+    prints an interval of round-off width from wherever its optimiser stopped."""
+    n = data.n_scores
+    scores_variance = (float(data.sum_squares.sum()) - float(data.plan_totals.sum()) ** 2 / n) / n
+    return gls.rvir / data.residual_df <= NEGLIGIBLE_RESIDUAL * scores_variance
 
 
 def _gls(data: _Data, ratio: float) -> _Gls:
@@ -176,29 +184,46 @@ def _reml_loglike(data: _Data, ratio: float) -> float:
     return -0.5 * float(kernel + df * math.log(2 * math.pi) - df * math.log(df) + df)
 
 
-def _reml_ratio(data: _Data) -> float | None:
-    """γ̂, the REML maximum on [0, ∞): the best point of a log grid, refined by bounded Brent between
-    its neighbours. γ = 0 is a grid point, so a between-plan variance of 0 is found exactly, and the
-    boundary is then handled as statsmodels handles it: the estimate stays there and the information
-    is formed at it. (statsmodels searches √γ with BFGS from 1; its gradient vanishes as γ → 0, so
-    near the boundary it may stop at a small γ > 0 short of the maximum, by its own log-likelihood.)
-    An optimum beyond the grid's top means σ² → 0: not converged."""
-    from scipy.optimize import minimize_scalar  # here, not at import: loading scipy costs every process
+def _reml_score(data: _Data, ratio: float) -> float:
+    """d loglike / dγ = −½(tr V⁻¹V' − (n − p)·rᵀV⁻¹V'V⁻¹r / rᵀV⁻¹r − tr (XᵀV⁻¹X)⁻¹XᵀV⁻¹V'V⁻¹X), V' = 11ᵀ."""
+    gls = _gls(data, ratio)
+    a = gls.weight
+    log_det_v = (data.plans * data.sizes) @ a
+    quadratic = data.residual_df * float(a**2 @ gls.residual_total_squares) / gls.rvir
+    xtax = (data.design.T * (data.plans * a**2)) @ data.design
+    reml = float(np.trace(np.linalg.solve(gls.xtvix, xtax)))
+    return -0.5 * float(log_det_v - quadratic - reml)
 
-    values = [-_reml_loglike(data, ratio) for ratio in RATIO_GRID]
-    best = int(np.argmin(values))
-    if not math.isfinite(values[best]) or best == len(RATIO_GRID) - 1:
-        return None
-    if best == 0:
-        return 0.0
-    low, high = math.log(RATIO_GRID[max(best - 1, 1)]), math.log(RATIO_GRID[best + 1])
-    result = minimize_scalar(
-        lambda log_ratio: -_reml_loglike(data, math.exp(log_ratio)),
-        bounds=(low, high), method="bounded", options={"xatol": 1e-10},
-    )
-    if not result.success:
-        return None
-    return float(math.exp(result.x)) if result.fun < values[best] else float(RATIO_GRID[best])
+
+def _reml_ratio(data: _Data) -> float:
+    """γ̂ searched as statsmodels' `MixedLM.fit` searches it, so that the fit stops where statsmodels'
+    does: over L = √γ from 1, minimising −loglike / n with scipy's BFGS, then L-BFGS, then CG, each from
+    where the previous stopped, until one reports convergence.
+
+    Followed to the letter because near the boundary τ² = 0 an exact maximiser gives other numbers:
+    on the √γ scale the gradient vanishes as γ → 0, and statsmodels' gradient is that of |L| (it
+    rebuilds L from γ), so its line search crosses to L < 0 and stops there, at a small γ > 0, often
+    with its convergence flag unset. The interval then differs from the exact REML maximum (γ = 0) by
+    about 10⁻³, enough to miss the third decimal §5 asks to agree on. Its flags there flip with
+    round-off, its stopping point does not; so the flags only steer the chain, as in statsmodels,
+    and whether the fit has an answer is judged from the information at the point reached."""
+    from scipy import optimize  # here, not at import: loading scipy costs every process a second
+
+    n = data.n_scores
+
+    def objective(root):
+        return -_reml_loglike(data, float(root[0]) ** 2) / n
+
+    def gradient(root):
+        return np.array([-2 * abs(float(root[0])) * _reml_score(data, float(root[0]) ** 2) / n])
+
+    common = {"gtol": GTOL, "norm": np.inf, "maxiter": MAXITER, "full_output": True, "disp": False}
+    root, *_, warnflag = optimize.fmin_bfgs(objective, np.array([1.0]), gradient, **common)
+    if warnflag:
+        root, _, info = optimize.fmin_l_bfgs_b(objective, root, gradient, maxiter=MAXITER, bounds=[(None, None)])
+        if info["warnflag"]:
+            root, *_ = optimize.fmin_cg(objective, root, gradient, **common)
+    return float(root[0]) ** 2
 
 
 def _contrast_variance(data: _Data, gls: _Gls, contrast: np.ndarray) -> float | None:
