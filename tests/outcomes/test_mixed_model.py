@@ -76,8 +76,9 @@ def assert_agrees(model, beta, low, high, *, higher_is_better):
 @st.composite
 def cohorts(draw) -> list[Plan]:
     """Plans with a random intercept, 4 points, random missingness (plans with one score too) and
-    tied scores; small to large between-plan variance. The first two plans are complete, so both
-    levels of the week-12 contrast are always there."""
+    tied scores; small to large between-plan variance; sometimes a clinic that never scores week 4
+    or week 8 (C(point) then has fewer levels). The first two plans have every point the cohort has,
+    so both levels of the week-12 contrast are always there."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     n_plans = draw(st.integers(2, 300))
     between_sd = draw(st.sampled_from([0.0, 0.3, 2.0, 15.0]))
@@ -86,10 +87,11 @@ def cohorts(draw) -> list[Plan]:
     step = draw(st.sampled_from([1.0, 0.5, 2.0]))  # scores on a grid: ties
     top = draw(st.sampled_from([10.0, 27.0, 100.0]))  # NPRS/PSFS, PHQ-9, ODI ranges
     change = np.array([0.0, -0.1, -0.2, -0.3]) * top * draw(st.floats(0.0, 1.0))
+    never_scored = draw(st.sets(st.sampled_from([1, 2])))
     plans = []
     for i in range(n_plans):
         intercept = 0.6 * top + rng.normal(0.0, between_sd)
-        kept = [k for k in range(4) if i < 2 or rng.random() >= missing]
+        kept = [k for k in range(4) if k not in never_scored and (i < 2 or rng.random() >= missing)]
         scores = intercept + change[kept] + rng.normal(0.0, within_sd, len(kept))
         scores = np.clip(np.round(scores / step) * step, 0.0, top)
         if kept:
@@ -106,7 +108,7 @@ def test_matches_statsmodels(plans, higher_is_better):
     assert (model.n_plans, model.n_scores) == (len(plans), sum(len(plan) for plan in plans))
     scores = np.array([score for plan in plans for score in plan.values()])
     if math.isfinite(low) and scores.var() > 0 and result.scale > NEGLIGIBLE_RESIDUAL * scores.var():
-        # statsmodels' numbers, whether or not it set its convergence flag (see test_boundary_...)
+        # statsmodels' figures, whether or not it set its convergence flag (see the boundary tests)
         assert_agrees(model, beta, low, high, higher_is_better=higher_is_better)
     else:  # no residual variance left (σ² ≈ 0, or a NaN interval): no information to report
         assert model.status == "not converged"
@@ -150,6 +152,16 @@ def test_statsmodels_convergence_flag_unset_at_the_boundary_still_gives_its_figu
     assert_agrees(fit(pattern_stats(plans)), *week12(result), higher_is_better=False)
 
 
+def test_pattern_rows_may_come_split():
+    """Sums are sums: a pattern sent as two rows (e.g. from two queries) fits as one."""
+    plans = [{0: 7.0, 3: 3.0}, {0: 6.0, 3: 5.0}, {0: 8.0, 1: 6.0, 3: 5.0}, {0: 5.0, 3: 2.0}, {0: 6.0, 2: 4.0}]
+    whole = fit(pattern_stats(plans))
+    split = fit(pattern_stats(plans[:2]) + pattern_stats(plans[2:]))
+    assert split.status == whole.status == "converged"
+    assert math.isclose(split.mean_change, whole.mean_change, rel_tol=1e-9)
+    assert np.allclose(split.ci95, whole.ci95, rtol=1e-9)
+
+
 def test_all_scores_identical_is_not_converged():
     """σ² = 0: the information is singular. statsmodels returns β = 0, σ² = 0 and an interval of
     round-off width (or NaN, depending on the layout); the report states "not converged" with no
@@ -158,6 +170,17 @@ def test_all_scores_identical_is_not_converged():
     beta, _, _, scale, _ = statsmodels_week12(plans)
     assert abs(beta) < 1e-12 and not scale > 1e-12
     assert fit(pattern_stats(plans)) == fit_without_answer(12, 36, "not converged")
+
+
+def test_scores_constant_within_every_plan_is_not_converged():
+    """Plans differ but each plan scores the same at every point: σ² → 0 and γ → ∞, the information
+    has no finite value. statsmodels stops at some large γ with σ² ≈ 0 and an interval of round-off
+    width; the report states "not converged"."""
+    plans = [{0: float(level), 1: float(level), 2: float(level), 3: float(level)} for level in range(10)]
+    plans += [{0: 3.0, 3: 3.0}, {0: 8.0, 3: 8.0}]
+    _, _, _, scale, tau2 = statsmodels_week12(plans)
+    assert scale < 1e-6 < tau2
+    assert fit(pattern_stats(plans)) == fit_without_answer(12, 44, "not converged")
 
 
 def test_only_one_score_per_plan_is_not_converged():
