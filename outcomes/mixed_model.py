@@ -91,7 +91,9 @@ class _Gls:
 
 
 def fit(patterns: Iterable[PatternStats], *, higher_is_better: bool = False) -> ModelFit:
-    """Fit the §5 mixed model; mean_change is the week-12 change signed as improvement."""
+    """Fit the §5 mixed model; mean_change is the week-12 change signed as improvement. "no data" when
+    the week-12 coefficient is not estimable (no baseline or no week-12 score, no plans); "not
+    converged" when the point reached has no finite, positive-definite information (σ² = 0, singular)."""
     data = _stack(patterns)
     n_plans, n_scores = (int(data.plans.sum()), data.n_scores) if data else (0, 0)
     if data is None or not {BASELINE, WEEK_12} <= set(data.levels):
