@@ -106,14 +106,14 @@ def _psfs_score(answers) -> Decimal:
                 or not 0 <= rating <= 10:
             raise InvalidInput({"answers": [
                 f'Activity {position} must be {{"label": a short text, "rating": a whole number 0-10}}.']})
-        if psfs_label_key(label) in seen:
+        if _psfs_label_key(label) in seen:
             raise InvalidInput({"answers": [f'Activity {position} ("{label.strip()}") is already rated above; '
                                             "rate each activity once."]})
-        seen.add(psfs_label_key(label))
+        seen.add(_psfs_label_key(label))
     return _one_decimal(Decimal(sum(item["rating"] for item in answers)) / len(answers))
 
 
-def psfs_label_key(label: str) -> str:
+def _psfs_label_key(label: str) -> str:
     """Two PSFS labels name the same activity when they differ only in case and surrounding spaces."""
     return label.strip().casefold()
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from careplans.models import CarePlan
+from core.models import AuditEvent
 from outcomes.models import Assessment
 from tests.factories import TZ, CarePlanFactory, today
 
@@ -118,6 +119,9 @@ def test_follow_up_offers_the_activities_of_the_first_psfs_of_the_plan(api, clie
         response = _activities(client, patient)
         assert response.status_code == 200
         assert response.json() == {"activities": ["Lifting groceries", "Sitting"]}
+    reads = AuditEvent.objects.filter(action=AuditEvent.Action.READ, table_name="patients_patient",
+                                      patient_id=patient.pk)
+    assert reads.count() == 3  # every read of the patient's data is audited
     rated_again = [{"label": label, "rating": 6} for label in _activities(api, patient).json()["activities"]]
     added = _post(api, patient, "psfs", [*rated_again, {"label": "Walking the dog", "rating": 7}])
     assert added.status_code == 201  # a new activity may be added (§1, v2)
