@@ -25,7 +25,7 @@ from core.audit import record_reads
 from core.bounds import Kind
 from core.errors import InvalidInput
 from outcomes import services
-from outcomes.instruments import INSTRUMENTS, Code
+from outcomes.instruments import INSTRUMENTS, Code, item_9_errors
 from outcomes.models import Assessment, OutcomeReport
 from outcomes.report import DOMAINS
 from outcomes.selectors import REASSESSMENT_STATUSES, assessments_visible_to, reassessments, reports_visible_to
@@ -125,11 +125,11 @@ class AssessmentViewSet(CorrectableListMixin, AuditedReadsMixin, mixins.ListMode
         if serializer.is_valid():
             return serializer.validated_data
         patient, instrument = subject or self._subject()
+        answers = (self.request.data if isinstance(self.request.data, dict) else {}).get("answers")
         if patient is not None:
-            body = self.request.data if isinstance(self.request.data, dict) else {}
-            services.assessment_refused(patient=patient, instrument=instrument, answers=body.get("answers"))
+            services.assessment_refused(patient=patient, instrument=instrument, answers=answers)
         # a domain error, not DRF's: the request's transaction keeps the alert (core.api.errors)
-        raise InvalidInput(serializer.errors)
+        raise InvalidInput(item_9_errors(instrument, answers) | serializer.errors)
 
     def _subject(self) -> tuple:
         subject = AssessmentSubjectSerializer(data=self.request.data, context=self.get_serializer_context())

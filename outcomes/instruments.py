@@ -163,6 +163,18 @@ def phq9_self_harm_answer(answers) -> int:
     return item
 
 
+def item_9_errors(code: str, answers) -> dict:
+    """The error on item 9 of a PHQ-9 whose item 9 is not answered, to be shown with whatever else
+    refused the submission (clinical-reference §1, v2); none for another instrument."""
+    if code != Code.PHQ9:
+        return {}
+    try:
+        phq9_self_harm_answer(answers)
+    except InvalidInput as error:
+        return error.detail
+    return {}
+
+
 def phq9_item_9_alarms(answers) -> bool:
     """Whether a PHQ-9's item 9 is a valid answer above 0, whatever the rest of the submission."""
     try:

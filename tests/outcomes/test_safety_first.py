@@ -144,3 +144,11 @@ def test_no_alert_for_a_patient_the_user_cannot_see(api, outsider_patient):
     response = api.post("/api/v1/assessments/", _phq9(outsider_patient, [0] * 8 + [3]), format="json")
     assert response.status_code == 400 and "patient" in response.json()
     assert not Alert.objects.exists()
+
+
+def test_a_phq9_without_item_9_refused_for_another_field_also_says_item_9(api, patient):
+    body = _without_none({**_phq9(patient, [1] * 8), "collected_at": None})
+    response = api.post("/api/v1/assessments/", body, format="json")
+    assert response.status_code == 400
+    assert "collected_at" in response.json() and "Answer 9" in response.json()["answers"][0]
+    assert not Alert.objects.exists()

@@ -157,3 +157,13 @@ def test_the_psfs_follow_up_form_offers_the_first_psfs_activities(client, pt, pa
     assert form.initial["answers"] == "Lifting groceries: \nSitting through a film: "
     said = record(client, patient, "psfs", "Lifting groceries: 6\nSitting through a film: 8\nGardening: 4")
     assert said == ["Patient-Specific Functional Scale recorded: score 6.0."]
+
+
+def test_a_phq9_without_item_9_refused_by_the_form_also_says_item_9(client, pt, patient):
+    client.force_login(pt)
+    response = client.post(reverse("web:record_measure", args=[patient.pk]),
+                           {"instrument": "phq9", "answers": "1 2 3", "collected_at": ""})
+    errors = response.context["forms"]["measure"].errors
+    assert response.status_code == 400 and "collected_at" in errors
+    assert "Answer 9 (thoughts of self-harm) must be answered" in " ".join(errors["answers"])
+    assert not Alert.objects.exists() and not Assessment.objects.exists()

@@ -33,7 +33,7 @@ from exercises.selectors import (
     weekly_adherence,
 )
 from outcomes import services as outcome_services
-from outcomes.instruments import Code
+from outcomes.instruments import Code, item_9_errors
 from outcomes.selectors import REASSESSMENT_POINTS, psfs_first_activities, reassessments
 from patients import clinical
 from patients import services as patient_services
@@ -245,8 +245,10 @@ def record_measure(request, patient_id):
     patient = scoped(patient_list(request.user), pk=patient_id)
     form = forms.MeasureForm(request.POST)
     if not form.is_valid():
-        outcome_services.assessment_refused(patient=patient, instrument=form.data.get("instrument"),
-                                            answers=form.typed_answers())
+        instrument, answers = form.data.get("instrument"), form.typed_answers()
+        outcome_services.assessment_refused(patient=patient, instrument=instrument, answers=answers)
+        add_errors(form, {field: errors for field, errors in item_9_errors(instrument, answers).items()
+                          if field not in form.errors})
     return submit_on_record(request, patient.pk, "measure", form, lambda data: (
         outcome_services.assessment_record(actor=request.user, patient=patient, instrument=data["instrument"],
                                            answers=data["answers"], collected_at=data["collected_at"],
