@@ -16,9 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _collected(day: dt.date | None = None) -> str:
-    """09:00 on the patient's `day` (today: an hour ago at most, never in the future)."""
-    moment = dt.datetime.combine(day or today(), dt.time(9), tzinfo=ZoneInfo(TZ))
-    return min(moment, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
+    """09:00 on the patient's `day`, by default yesterday (today's 09:00 may be still to come)."""
+    return dt.datetime.combine(day or today() - dt.timedelta(days=1), dt.time(9), tzinfo=ZoneInfo(TZ)).isoformat()
 
 
 def _post(client, patient, instrument, answers, day=None, **extra):
@@ -55,8 +54,8 @@ def test_a_pgic_before_week_12_is_accepted(api, patient, pt):
 
 
 @pytest.mark.parametrize(("plan", "day_offset"), [
-    (None, 0),  # no plan at all
-    (CarePlan.Status.DRAFT, 0),  # a draft has not started
+    (None, -1),  # no plan at all
+    (CarePlan.Status.DRAFT, -1),  # a draft has not started
     (CarePlan.Status.ACTIVE, -30),  # collected before the plan's start (started 20 days ago)
 ])
 def test_a_pgic_without_a_started_plan_is_refused(api, patient, pt, plan, day_offset):
