@@ -214,8 +214,19 @@ def _coaching(plan, coach, rng: random.Random, keen: float, today: dt.date) -> N
                                    body="Prefers short sessions; responds well to progress updates.")
 
 
-# (instrument, baseline low, baseline high, items, item maximum)
-DEMO_INSTRUMENTS = [("nprs", 4, 9, 1, 10), ("odi", 16, 50, 10, 5), ("phq9", 3, 18, 9, 3), ("gad7", 3, 15, 7, 3)]
+# Baselines as an outpatient physical therapy clinic sees low back pain: NPRS about 5-7, ODI about
+# 30-45 on average (moderate disability), PHQ-9 and GAD-7 mostly minimal to mild, some moderate.
+# (instrument, mean, spread, lowest, highest) of the baseline score, drawn from a clipped normal.
+DEMO_BASELINES = [("nprs", 6.0, 1.5, 2, 10), ("odi", 37.0, 12.0, 8, 76), ("phq9", 6.5, 4.0, 0, 22),
+                  ("gad7", 5.5, 3.5, 0, 18)]
+# How a patient's scores move over 12 weeks: share of patients, and the share of the baseline gone
+# by week 12 (a negative share: worse).
+TRAJECTORIES = [("responder", 0.55, (0.35, 0.75)), ("partial", 0.2, (0.1, 0.3)), ("non_responder", 0.15, (-0.1, 0.1)),
+                ("worse", 0.1, (-0.45, -0.2))]
+PSFS_ACTIVITIES = ["Sitting through a work meeting", "Lifting a laundry basket", "Walking 30 minutes",
+                   "Getting in and out of the car", "Gardening", "Sleeping through the night", "Putting on socks",
+                   "Picking up a child"]
+FOLLOW_UP_WEEKS = (4, 8, 12)
 
 
 def _answers(items: int, item_max: int, total: int) -> list[int]:
@@ -224,27 +235,84 @@ def _answers(items: int, item_max: int, total: int) -> list[int]:
     return [min(answer, item_max) for answer in answers]
 
 
+def _scored_answers(code: str, score: float, rng: random.Random) -> list:
+    """Answers whose server-side score is about `score` (clinical-reference §1)."""
+    if code == "nprs":
+        return [max(0, min(10, round(score)))]
+    if code == "odi":  # ten sections of 0-5: the score is twice their sum
+        return _answers(10, 5, max(0, min(50, round(score / 2))))
+    if code == "phq9":  # items 1-8 carry the total; a rare item-9 answer raises a safety alert
+        return [*_answers(8, 3, max(0, min(24, round(score)))), 1 if rng.random() < 0.01 else 0]
+    return _answers(7, 3, max(0, min(21, round(score))))
+
+
+def _collected(plan, rng: random.Random, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(rng.randint(8, 20)), tzinfo=ZoneInfo(plan.patient.timezone))
+
+
+def _visit_days(plan, rng: random.Random, keen: float, today: dt.date) -> dict[int, dt.date]:
+    """Baseline in the week before the start (clinical-reference §5: [S - 14, S]), then weeks 4, 8 and
+    12 within their windows; the less keen stop answering sooner. Only days before today."""
+    days = {0: plan.start_date - dt.timedelta(days=rng.randint(1, 7))}
+    for week in FOLLOW_UP_WEEKS:
+        if rng.random() > 0.97 - 0.05 * week * (1 - keen):
+            break
+        days[week] = plan.start_date + dt.timedelta(days=7 * week + rng.randint(-3, 3))
+    return {week: day for week, day in days.items() if day < today}
+
+
+def _change_by(trajectory: tuple, keen: float, rng: random.Random):
+    """The share of the baseline gone at each week: most of the change comes early, and the keen
+    get more of theirs."""
+    low, high = trajectory[2]
+    share = rng.uniform(low, high) * (0.6 + 0.4 * keen if low > 0 else 1)
+    return lambda week: share * (1 - 0.5 ** (week / 3)) / (1 - 0.5 ** 4)
+
+
 def _assessments(plan, rng: random.Random, keen: float, today: dt.date, app_user) -> None:
     """Baseline and weeks 4, 8 and 12 through the assessment service (scores, bands and alerts are
-    real): improvement follows adherence; some patients stop answering."""
-    tz = ZoneInfo(plan.patient.timezone)
-    responder = rng.random()
-    for code, low, high, items, item_max in DEMO_INSTRUMENTS:
-        baseline = rng.randint(low, high)
-        for week in (0, 4, 8, 12):
-            day = plan.start_date + dt.timedelta(days=7 * week + rng.randint(-2, 2))
-            if day >= today or (week and rng.random() > 0.95 - 0.07 * week * (1 - keen)):
-                break
-            better = 0.7 * (week / 12) * (0.3 + 0.7 * keen) * responder
-            total = max(0, round(baseline * (1 - better) + rng.uniform(-1, 1)))
-            answers = _answers(items, item_max, total)
-            if code == "odi":  # ODI answers are sections of 0-5 summing to half the percentage
-                answers = _answers(10, 5, min(50, total))
-            if code == "phq9":
-                answers[8] = 1 if rng.random() < 0.01 else 0  # a rare item-9 answer raises a safety alert
-            collected = dt.datetime.combine(day, dt.time(rng.randint(8, 20)), tzinfo=tz)
-            outcomes.assessment_record(actor=app_user, patient=plan.patient, instrument=code, answers=answers,
-                                       collected_at=collected, source="patient_app")
+    real): responders, partial responders, non-responders and some who get worse; some stop
+    answering. Some patients also rate activities (PSFS) and, at week 12, their change (PGIC)."""
+    trajectory = rng.choices(TRAJECTORIES, weights=[share for _, share, _ in TRAJECTORIES])[0]
+    change = _change_by(trajectory, keen, rng)
+    days = _visit_days(plan, rng, keen, today)
+    for code, mean, spread, lowest, highest in DEMO_BASELINES:
+        baseline = min(highest, max(lowest, rng.gauss(mean, spread)))
+        for week, day in days.items():
+            score = baseline * (1 - change(week)) + (rng.uniform(-1, 1) if week else 0) * spread / 3
+            outcomes.assessment_record(actor=app_user, patient=plan.patient, instrument=code,
+                                       answers=_scored_answers(code, score, rng),
+                                       collected_at=_collected(plan, rng, day), source="patient_app")
+    if rng.random() < 0.35:
+        _psfs(plan, rng, days, change, app_user)
+    if 12 in days and rng.random() < 0.7:
+        _pgic(plan, rng, days[12], change(12), app_user)
+
+
+def _psfs(plan, rng: random.Random, days: dict, change, app_user) -> None:
+    """2-3 activities at baseline, rated again at week 12 (clinical-reference §1, v2), now and then
+    with a new one."""
+    activities = [(label, rng.randint(1, 5)) for label in rng.sample(PSFS_ACTIVITIES, k=rng.randint(2, 3))]
+    for week in (0, 12):
+        if week not in days:
+            continue
+        rated = [{"label": label, "rating": max(0, min(10, round(rating + (10 - rating) * change(week)
+                                                                  + rng.uniform(-1, 1) * (week > 0))))}
+                 for label, rating in activities]
+        if week and rng.random() < 0.2:
+            rated.append({"label": "Carrying the shopping", "rating": rng.randint(3, 8)})
+        outcomes.assessment_record(actor=app_user, patient=plan.patient, instrument="psfs", answers=rated,
+                                   collected_at=_collected(plan, rng, days[week]), source="patient_app")
+
+
+def _pgic(plan, rng: random.Random, day: dt.date, share_better: float, app_user) -> None:
+    """The patient's impression of change at week 12, in line with how much better they are."""
+    answer = 1 if share_better > 0.6 else 2 if share_better > 0.35 else 3 if share_better > 0.15 else \
+        4 if share_better > -0.1 else 5 if share_better > -0.3 else 6
+    outcomes.assessment_record(actor=app_user, patient=plan.patient, instrument="pgic",
+                               answers=[max(1, min(7, answer + rng.choice([-1, 0, 0, 0, 1])))],
+                               collected_at=_collected(plan, rng, day), source="patient_app")
+
 
 def demo_logins() -> list[tuple[str, str]]:
     return [(email, role or "admin") for email, role, _, _ in DEMO_STAFF]

@@ -169,7 +169,8 @@ _ASSESSMENTS_SQL = """
     ), points AS (
         SELECT * FROM (VALUES (0, 1.0), (28, 0.9), (56, 0.8), (84, 0.7)) AS v(day, kept)
     ), instruments AS (
-        SELECT * FROM (VALUES ('nprs', 3, 9, 10), ('odi', 10, 60, 100), ('phq9', 2, 18, 24), ('gad7', 2, 16, 21))
+        -- baselines of outpatient low back pain: PHQ-9 and GAD-7 mostly minimal to mild (issue 11)
+        SELECT * FROM (VALUES ('nprs', 3, 9, 10), ('odi', 10, 60, 100), ('phq9', 1, 14, 24), ('gad7', 1, 12, 21))
             AS v(code, low, high, top)
     ), planned AS (
         SELECT pl.*, pt.day, i.code, i.top,

@@ -23,7 +23,7 @@ from core.audit import record_reads
 from core.bounds import Kind
 from core.errors import InvalidInput
 from outcomes import export, services
-from outcomes.instruments import INSTRUMENTS, Code
+from outcomes.instruments import INSTRUMENTS, Code, item_9_errors
 from outcomes.models import Assessment, OutcomeReport
 from outcomes.selectors import REASSESSMENT_STATUSES, assessments_visible_to, reassessments, reports_visible_to
 from patients.selectors import patients_visible_to
@@ -73,6 +73,14 @@ class AssessmentSupersedeSerializer(AssessmentBodySerializer):
     reason = serializers.CharField(max_length=5000)
 
 
+class AssessmentSubjectSerializer(serializers.Serializer):
+    """Whose submission and of which instrument: read apart from the rest, so that a PHQ-9 refused for
+    another field still raises its item-9 alert (clinical-reference §1, v2)."""
+
+    patient = ScopedPrimaryKeyRelatedField(scope=patients_visible_to)
+    instrument = serializers.ChoiceField(choices=Code.choices)
+
+
 class AssessmentFilter(django_filters.FilterSet):
     patient = IdFilter(field_name="patient_id")
     instrument = django_filters.ChoiceFilter(choices=Code.choices)
@@ -107,19 +115,40 @@ class AssessmentViewSet(CorrectableListMixin, AuditedReadsMixin, mixins.ListMode
     def selector(self, user):
         return assessments_visible_to(user).select_related("patient")
 
+    def _validated_item_9_first(self, serializer_class, *, subject=None):
+        """The body, validated; a refusal here, before the service, still raises the PHQ-9 item-9 alert
+        (clinical-reference §1, v2). `subject`: (patient, instrument) when the body does not name them."""
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        if serializer.is_valid():
+            return serializer.validated_data
+        patient, instrument = subject or self._subject()
+        answers = (self.request.data if isinstance(self.request.data, dict) else {}).get("answers")
+        if patient is not None:
+            services.assessment_refused(patient=patient, instrument=instrument, answers=answers)
+        # a domain error, not DRF's: the request's transaction keeps the alert (core.api.errors)
+        raise InvalidInput(item_9_errors(instrument, answers) | serializer.errors)
+
+    def _subject(self) -> tuple:
+        subject = AssessmentSubjectSerializer(data=self.request.data, context=self.get_serializer_context())
+        if not subject.is_valid():
+            return None, None
+        return subject.validated_data["patient"], subject.validated_data["instrument"]
+
     @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentSerializer, 200: AssessmentSerializer})
     def create(self, request):
         assessment, created = services.assessment_record(actor=request.user, source=recorded_source(request.user),
-                                                         **self.validated(AssessmentCreateSerializer))
+                                                         **self._validated_item_9_first(AssessmentCreateSerializer))
         return Response(AssessmentSerializer(assessment).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=AssessmentSupersedeSerializer, responses={201: AssessmentSerializer})
     @action(detail=True, methods=["post"])
     def supersede(self, request, pk=None):
-        assessment = services.assessment_supersede(actor=request.user, assessment_id=self.get_object().pk,
-                                                   source=recorded_source(request.user),
-                                                   **self.validated(AssessmentSupersedeSerializer))
+        target = self.get_object()
+        body = self._validated_item_9_first(AssessmentSupersedeSerializer,
+                                            subject=(target.patient, target.instrument))
+        assessment = services.assessment_supersede(actor=request.user, assessment_id=target.pk,
+                                                   source=recorded_source(request.user), **body)
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
 
 

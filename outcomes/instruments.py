@@ -20,11 +20,16 @@ class Code(models.TextChoices):
     GAD7 = "gad7", "GAD-7"
     GAD2 = "gad2", "GAD-2"
     PSFS = "psfs", "Patient-Specific Functional Scale"
+    PGIC = "pgic", "Patient Global Impression of Change"
 
 
 ONE_DECIMAL = Decimal("0.1")
 ODI_MIN_ANSWERED = 8  # clinical-reference §1: product rule
 PHQ9_SELF_HARM_ITEM = 9  # clinical-reference §1, safety rule (Simon et al. 2013)
+PSFS_LABEL_MAX = 100
+# clinical-reference §1 (v2): the PGIC answers as the patient reads them
+PGIC_ANSWERS = {1: "very much improved", 2: "much improved", 3: "minimally improved", 4: "no change",
+                5: "minimally worse", 6: "much worse", 7: "very much worse"}
 
 
 def _one_decimal(value: Decimal) -> Decimal:
@@ -88,23 +93,44 @@ def _odi_score(answers: list) -> Decimal:
 
 
 def _psfs_score(answers) -> Decimal:
-    """1-5 activities, each {"label", "rating" 0-10}; the score is the mean rating, one decimal."""
+    """1-5 activities, each {"label", "rating" 0-10}, labels unique (without case and surrounding
+    spaces, clinical-reference §1 v2); the score is the mean rating, one decimal."""
     if not isinstance(answers, list) or not 1 <= len(answers) <= 5:
         raise InvalidInput({"answers": ["psfs needs 1 to 5 activities."]})
+    seen = set()
     for position, item in enumerate(answers, start=1):
         label = item.get("label") if isinstance(item, dict) else None
         rating = item.get("rating") if isinstance(item, dict) else None
         if set(item if isinstance(item, dict) else {}) != {"label", "rating"} or not isinstance(label, str) \
-                or not label.strip() or len(label) > 100 or not _is_int(rating) or not 0 <= rating <= 10:
+                or not label.strip() or len(label.strip()) > PSFS_LABEL_MAX or not _is_int(rating) \
+                or not 0 <= rating <= 10:
             raise InvalidInput({"answers": [
                 f'Activity {position} must be {{"label": a short text, "rating": a whole number 0-10}}.']})
+        if _psfs_label_key(label) in seen:
+            raise InvalidInput({"answers": [f'Activity {position} ("{label.strip()}") is already rated above; '
+                                            "rate each activity once."]})
+        seen.add(_psfs_label_key(label))
     return _one_decimal(Decimal(sum(item["rating"] for item in answers)) / len(answers))
+
+
+def _psfs_label_key(label: str) -> str:
+    """Two PSFS labels name the same activity when they differ only in case and surrounding spaces."""
+    return label.strip().casefold()
+
+
+def psfs_stripped(answers):
+    """The activities as stored: labels without surrounding spaces; anything else is left for the
+    validation to refuse."""
+    if not isinstance(answers, list):
+        return answers
+    return [{**item, "label": item["label"].strip()} if isinstance(item, dict) and isinstance(item.get("label"), str)
+            else item for item in answers]
 
 
 INSTRUMENTS: dict[str, Instrument] = {
     Code.NPRS: Instrument(Code.NPRS, "72514-3", 1, 0, 10,
                           _bands((0, "none"), (3, "mild"), (6, "moderate"), (10, "severe")), Decimal(10)),
-    Code.ODI: Instrument(Code.ODI, "97909-6", 10, 0, 5,
+    Code.ODI: Instrument(Code.ODI, None, 10, 0, 5,  # no LOINC total (clinical-reference §1: local code odi-2.1a)
                          _bands((20, "minimal"), (40, "moderate"), (60, "severe"), (80, "crippled"),
                                 (100, "bed_bound")), Decimal(100)),
     Code.PHQ9: Instrument(Code.PHQ9, "44261-6", 9, 0, 3,
@@ -115,6 +141,8 @@ INSTRUMENTS: dict[str, Instrument] = {
                           _bands((4, "minimal"), (9, "mild"), (14, "moderate"), (21, "severe")), Decimal(21)),
     Code.GAD2: Instrument(Code.GAD2, None, 2, 0, 3, _screen, Decimal(6)),
     Code.PSFS: Instrument(Code.PSFS, None, None, 0, 10, None, Decimal(10)),
+    Code.PGIC: Instrument(Code.PGIC, None, 1, 1, 7, _bands((2, "improved"), (5, "unchanged"), (7, "worse")),
+                          Decimal(7)),
 }
 
 
@@ -133,6 +161,26 @@ def phq9_self_harm_answer(answers) -> int:
         raise InvalidInput({"answers": [
             f"Answer {position} (thoughts of self-harm) must be answered with a whole number from 0 to 3."]})
     return item
+
+
+def item_9_errors(code: str, answers) -> dict:
+    """The error on item 9 of a PHQ-9 whose item 9 is not answered, to be shown with whatever else
+    refused the submission (clinical-reference §1, v2); none for another instrument."""
+    if code != Code.PHQ9:
+        return {}
+    try:
+        phq9_self_harm_answer(answers)
+    except InvalidInput as error:
+        return error.detail
+    return {}
+
+
+def phq9_item_9_alarms(answers) -> bool:
+    """Whether a PHQ-9's item 9 is a valid answer above 0, whatever the rest of the submission."""
+    try:
+        return phq9_self_harm_answer(answers) > 0
+    except InvalidInput:
+        return False
 
 
 def raises_safety_alert(code: str, answers) -> bool:

@@ -1,10 +1,13 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import QuerySet
 
-from careplans.selectors import care_plans_visible_to
+from careplans.models import CarePlan
+from careplans.selectors import care_plans_visible_to, open_plans_of
 from core.bounds import Kind, date_range
+from outcomes.instruments import Code
 from outcomes.models import Assessment, OutcomeReport
 from patients.selectors import patients_visible_to
 
@@ -18,10 +21,34 @@ REASSESSMENT_POINTS = [
     ("week_12", 12, 84, 70, 98),
 ]
 REASSESSMENT_STATUSES = ["done", "upcoming", "due", "overdue", "missed"]
+BASELINE_DAYS_BEFORE_START = 14  # clinical-reference §5: the baseline window is [S - 14, S]
 
 
 def assessments_visible_to(user) -> QuerySet[Assessment]:
     return Assessment.objects.filter(patient__in=patients_visible_to(user))
+
+
+def plan_started_by(patient, moment: dt.datetime) -> bool:
+    """Whether one of the patient's care plans, activated (not a draft), had started by the patient's
+    local date of `moment` (a PGIC needs one, clinical-reference §1 v2)."""
+    day = moment.astimezone(ZoneInfo(patient.timezone)).date()
+    return CarePlan.objects.filter(patient=patient, start_date__lte=day).exclude(
+        status=CarePlan.Status.DRAFT).exists()
+
+
+def psfs_first_activities(patient) -> list[str]:
+    """The activity labels of the patient's first PSFS of the open plan, to be rated again at
+    follow-up (clinical-reference §1, v2). The plan's PSFS start with its baseline window (§5, S − 14),
+    so a baseline taken at the evaluation, before the plan was activated, counts."""
+    plan = open_plans_of(patient).first()
+    if plan is None:
+        return []
+    since = dt.datetime.combine(plan.start_date - dt.timedelta(days=BASELINE_DAYS_BEFORE_START), dt.time.min,
+                                tzinfo=ZoneInfo(patient.timezone))
+    first = (Assessment.objects.filter(patient=patient, instrument=Code.PSFS, superseded_at__isnull=True,
+                                       collected_at__gte=since)
+             .order_by("collected_at", "id").values_list("answers", flat=True).first())
+    return [activity["label"].strip() for activity in first or []]
 
 
 def reports_visible_to(user) -> QuerySet[OutcomeReport]:

@@ -14,8 +14,16 @@ from core.outbox import outbox_add
 from core.resend import record_once
 from core.version import code_version
 from outcomes import report
-from outcomes.instruments import Code, phq9_self_harm_answer, raises_safety_alert, score_and_band
+from outcomes.instruments import (
+    Code,
+    phq9_item_9_alarms,
+    phq9_self_harm_answer,
+    psfs_stripped,
+    raises_safety_alert,
+    score_and_band,
+)
 from outcomes.models import Assessment, OutcomeReport
+from outcomes.selectors import plan_started_by
 from patients.models import Alert
 from patients.services import alert_open
 
@@ -26,38 +34,63 @@ HEARTBEAT_EVERY = dt.timedelta(seconds=30)
 LOST_DISPATCH = dt.timedelta(minutes=10)
 
 
-def _validated(instrument: str, answers, collected_at) -> tuple:
+def _validated(patient, instrument: str, answers, collected_at) -> tuple:
     refuse_future(collected_at, field="collected_at", message="An assessment cannot be collected in the future.")
-    return score_and_band(instrument, answers)
+    scored = score_and_band(instrument, answers)
+    if instrument == Code.PGIC and not plan_started_by(patient, collected_at):
+        # clinical-reference §1 (v2): a PGIC rates the change since care began; any day after the plan's
+        # start is taken (the report reads only its week-12 window, §5)
+        raise InvalidInput({"instrument": ["A PGIC rates the change since care began: record it once the patient's "
+                                           "care plan has started."]})
+    return scored
 
 
 SAFETY_ACTION = "contact the patient today and follow the clinic's safety protocol."
 
 
-def _self_harm_first(instrument: str, answers) -> bool:
-    """Clinical-reference §1 (v2): a PHQ-9's item 9 is read before anything else is validated (a 400
-    on item 9 when it is not answered). True when it is above 0: an alert is due whatever follows."""
-    return instrument == Code.PHQ9 and phq9_self_harm_answer(answers) > 0
+def _item_9_first(instrument: str, answers) -> None:
+    """Clinical-reference §1 (v2): a PHQ-9's item 9 is read before anything else is validated: a 400
+    on item 9 when it is not answered."""
+    if instrument == Code.PHQ9:
+        phq9_self_harm_answer(answers)
+
+
+def _without_nul(value):
+    """The submitted answers as jsonb can hold them: it stores no NUL character."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
+
+
+def assessment_refused(*, patient, instrument: str, answers) -> None:
+    """A submission refused before `assessment_record` saw it (an API field, a form field): a PHQ-9
+    whose item 9 is a valid answer above 0 still raises the alert, with the submitted answers
+    (clinical-reference §1, v2). Call it only for a refusal, once."""
+    if instrument == Code.PHQ9 and phq9_item_9_alarms(answers):
+        alert_open(patient=patient, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT,
+                   submitted_answers=_without_nul(answers),
+                   message="PHQ-9 item 9 (thoughts of self-harm) was answered above 0 in a submission that was "
+                           f"refused (its answers are kept with this alert): {SAFETY_ACTION}")
 
 
 @contextmanager
 def _alert_if_refused(patient, instrument: str, answers):
     """§1 (v2): a PHQ-9 refused for any reason (answers, a conflicting resend, a stale correction)
     still raises the alert when item 9 is above 0; the alert keeps the submitted answers."""
-    alarming = _self_harm_first(instrument, answers)
+    _item_9_first(instrument, answers)
     try:
         yield
     except DomainError:
-        if alarming:
-            alert_open(patient=patient, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT,
-                       submitted_answers=answers,
-                       message="PHQ-9 item 9 (thoughts of self-harm) was answered above 0 in a submission that was "
-                               f"refused (its answers are kept with this alert): {SAFETY_ACTION}")
+        assessment_refused(patient=patient, instrument=instrument, answers=answers)
         raise
 
 
 def _create(*, actor, patient, instrument, answers, collected_at, source, **extra) -> Assessment:
-    score, band = _validated(instrument, answers, collected_at)
+    score, band = _validated(patient, instrument, answers, collected_at)
     assessment = Assessment.objects.create(
         patient=patient, care_plan=open_plans_of(patient).first(), instrument=instrument, answers=answers,
         score=score, band=band, collected_at=collected_at, source=source, recorded_by=actor, **extra)
@@ -65,6 +98,11 @@ def _create(*, actor, patient, instrument, answers, collected_at, source, **extr
         alert_open(patient=patient, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT, source_id=assessment.pk,
                    message=f"PHQ-9 item 9 (thoughts of self-harm) was answered above 0: {SAFETY_ACTION}")
     return assessment
+
+
+def _as_stored(instrument: str, answers):
+    """PSFS labels are stored without surrounding spaces (§1, v2), so a resend compares as stored."""
+    return psfs_stripped(answers) if instrument == Code.PSFS else answers
 
 
 def _same_submission(stored: Assessment, instrument: str, answers, collected_at) -> bool:
@@ -76,6 +114,7 @@ def assessment_record(*, actor, patient, instrument, answers, collected_at, sour
     """Record a completed instrument, scored on the server (clinical-reference §1). A repeat of
     the same `external_id` with the same content returns the stored assessment: (assessment, created);
     with other content it is a 409 naming the stored one (§1, resent submissions)."""
+    answers = _as_stored(instrument, answers)
     with _alert_if_refused(patient, instrument, answers):
         return record_once(
             Assessment, patient=patient, external_id=external_id, label="assessment",
@@ -87,6 +126,7 @@ def assessment_record(*, actor, patient, instrument, answers, collected_at, sour
 def assessment_supersede(*, actor, assessment_id: int, reason: str, answers, collected_at, source) -> Assessment:
     """Correct an assessment: a new row supersedes the old one; nothing is edited or deleted."""
     target = Assessment.objects.select_related("patient").get(pk=assessment_id)
+    answers = _as_stored(target.instrument, answers)
     with _alert_if_refused(target.patient, target.instrument, answers), transaction.atomic():
         old = Assessment.objects.select_for_update(no_key=True).get(pk=assessment_id)
         if old.superseded_at is not None:

@@ -16,6 +16,7 @@ from core.clock import local_today
 from core.errors import InvalidInput
 from core.queries import SubqueryCount
 from exercises.selectors import plan_adherence_sql
+from outcomes.selectors import psfs_first_activities
 from patients import clinical, services
 from patients.models import Alert, Patient, RedFlagStatus
 from patients.selectors import alerts_visible_to, patients_visible_to
@@ -129,6 +130,11 @@ class RedFlagReviewSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=5000)
 
 
+class PsfsActivitiesSerializer(serializers.Serializer):
+    activities = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                       help_text="Labels of the first PSFS of the open plan, in its order.")
+
+
 class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Patients of the user's clinic (narrowed to their care team where the clinic says so)."""
 
@@ -145,6 +151,8 @@ class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveMo
         "review_red_flags": Cap.REVIEW_RED_FLAGS,
         "reminder_opt_out": Cap.SET_REMINDER_PREFERENCE,
         "reminder_opt_in": Cap.SET_REMINDER_PREFERENCE,
+        # what a PSFS form offers: those who record assessments, the patient app included
+        "psfs_activities": Cap.RECORD_ASSESSMENT,
     }
 
     def selector(self, user):
@@ -192,6 +200,13 @@ class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def reminder_opt_in(self, request, pk=None):
         services.patient_set_reminder_opt_out(patient=self.get_object(), opted_out=False)
         return Response(self._read(pk))
+
+    @extend_schema(responses=PsfsActivitiesSerializer)
+    @action(detail=True, methods=["get"], url_path="psfs-activities")
+    def psfs_activities(self, request, pk=None):
+        """The activities to rate again at a PSFS follow-up (clinical-reference §1, v2): those of the
+        patient's first PSFS of the open plan; empty before it. A new activity may still be added."""
+        return Response({"activities": psfs_first_activities(self.get_object())})
 
 
 class AlertSerializer(serializers.ModelSerializer):

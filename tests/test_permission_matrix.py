@@ -75,6 +75,7 @@ CASES = {
                                                body=lambda side, world: {"outcome": "cleared", "note": "Reviewed"}),
     ("patient-reminder-opt-out", "post"): Case(statuses(200, {"pt", "coach"}), target="patient"),
     ("patient-reminder-opt-in", "post"): Case(statuses(200, {"pt", "coach"}), target="patient"),
+    ("patient-psfs-activities", "get"): Case(statuses(200, {"pt", "coach", "integration"}), target="patient"),
     ("alert-list", "get"): Case(READ, list_of="alert"),
     ("alert-detail", "get"): Case(READ, target="alert"),
     ("alert-acknowledge", "post"): Case(statuses(200, {"pt", "coach"}), target="alert",

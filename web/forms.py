@@ -12,7 +12,7 @@ from careplans.models import CarePlan, Equipment, Goal, GoalCategory, Modality, 
 from coaching.models import DAYS_PER_WEEK, Barrier, CheckIn, HabitGoal
 from core.bounds import BoundedDateFormField, BoundedDateTimeFormField, Kind
 from exercises.models import ChangeReason, Side
-from outcomes.instruments import Code
+from outcomes.instruments import PGIC_ANSWERS, Code
 from outcomes.models import OutcomeReport
 from patients.clinical import RedFlag
 from patients.models import Patient, RedFlagStatus, Symptom
@@ -63,7 +63,8 @@ class MeasureForm(forms.Form):
     answers = forms.CharField(
         max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Item answers in order, separated by spaces, e.g. NPRS: 6; ODI: 2 1 3 - 2 1 0 2 1 1 "
-                  "(- for a section left blank). PSFS: one activity per line, \"activity: rating\".")
+                  "(- for a section left blank). PSFS: one activity per line, \"activity: rating\". "
+                  "PGIC (at week 12): " + ", ".join(f"{value} {label}" for value, label in PGIC_ANSWERS.items()) + ".")
 
     def clean(self):
         data = super().clean()
@@ -76,6 +77,26 @@ class MeasureForm(forms.Form):
         except ValueError:
             self.add_error("answers", "Write whole numbers separated by spaces (PSFS: \"activity: rating\" lines).")
         return data
+
+    def typed_answers(self) -> list:
+        """The answers as typed, token by token, whatever the form thinks of the rest: a refused
+        PHQ-9 still has its item 9 read (clinical-reference §1, v2)."""
+        items = re.split(r"[\s,;]+", str(self.data.get("answers", "")).strip())
+        return [None if item == "-" else int(item) if re.fullmatch(r"[0-9]{1,3}", item) else item for item in items]
+
+
+class PsfsFollowUpForm(MeasureForm):
+    """A PSFS at follow-up, with the activities of the plan's first PSFS filled in to be rated again
+    (clinical-reference §1, v2); a new one may be added on a line of its own."""
+
+    instrument = forms.CharField(widget=forms.HiddenInput, initial=Code.PSFS)
+
+    def __init__(self, *args, activities: list[str], **kwargs):
+        kwargs.setdefault("initial", {})["answers"] = "\n".join(f"{label}: " for label in activities)
+        super().__init__(*args, auto_id="psfs_%s", **kwargs)
+        self.fields["answers"].label = "Activities"
+        self.fields["answers"].widget.attrs["rows"] = 5
+        self.fields["answers"].help_text = "Rate each activity 0 (unable) to 10 (as before) after its colon."
 
 
 def _psfs_answers(text: str) -> list[dict]:

@@ -2,6 +2,8 @@
 nothing is stamped after now, and no date runs ahead of the patient's own today (issue 10, §1)."""
 
 import datetime as dt
+import statistics
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -92,3 +94,35 @@ def test_the_bench_report_runs_on_data_seeded_in_the_early_utc_hours():
         seed_synthetic(patients=1000)
         results = bench_report(rounds=1)
     assert results["plans_in_cohort"] > 0
+
+
+def _scores_at(code: str, week: int) -> dict[int, float]:
+    """Plan id → the demo's score of `code` at baseline (week 0, window [S - 14, S]) or week 12
+    ([S + 70, S + 98], clinical-reference §5), in the patient's local dates."""
+    low, high = (-14, 0) if week == 0 else (70, 98)
+    scores = {}
+    for assessment in Assessment.objects.filter(instrument=code).select_related("patient", "care_plan"):
+        plan = assessment.care_plan
+        day = assessment.collected_at.astimezone(ZoneInfo(assessment.patient.timezone)).date()
+        if plan is not None and low <= (day - plan.start_date).days <= high:
+            scores[plan.pk] = float(assessment.score)
+    return scores
+
+
+@pytest.mark.django_db
+def test_the_demo_looks_like_an_outpatient_back_pain_clinic():
+    """Baselines as outpatient low back pain (issue 11): ODI about 30-45 on average, NPRS about 5-7,
+    PHQ-9 mostly below moderate; over 12 weeks some improve, some do not, some get worse, and some
+    rate activities (PSFS) and their change (PGIC) at week 12."""
+    with time_machine.travel(INSTANTS[5], tick=False):
+        seed_demo(patients=80)
+    odi, nprs, phq9 = (_scores_at(code, 0) for code in ("odi", "nprs", "phq9"))
+    assert len(odi) >= 30
+    assert 30 <= statistics.mean(odi.values()) <= 45
+    assert 5 <= statistics.mean(nprs.values()) <= 7
+    assert sum(score < 10 for score in phq9.values()) >= 0.6 * len(phq9)
+    pain_at_12 = _scores_at("nprs", 12)
+    changes = [nprs[plan] - pain_at_12[plan] for plan in pain_at_12 if plan in nprs]
+    assert any(change >= 2 for change in changes) and any(change <= 0 for change in changes)
+    assert len(pain_at_12) < len(nprs)  # some missed their follow-up
+    assert _scores_at("psfs", 12) and _scores_at("pgic", 12)

@@ -34,6 +34,8 @@ ODI_FULL = [0, 1, 2, 3, 4, 5, 0, 1, 2, 3]  # 21 of 50
     ("psfs", [{"label": "Lift grandchild", "rating": 3}], 3, ""),
     ("psfs", [{"label": "Run", "rating": 2}, {"label": "Sit", "rating": 7}, {"label": "Garden", "rating": 5}],
      Decimal("4.7"), ""),
+    ("pgic", [1], 1, "improved"), ("pgic", [2], 2, "improved"), ("pgic", [3], 3, "unchanged"),
+    ("pgic", [4], 4, "unchanged"), ("pgic", [5], 5, "unchanged"), ("pgic", [6], 6, "worse"), ("pgic", [7], 7, "worse"),
 ])
 def test_scores_and_bands(code, answers, score, band):
     assert score_and_band(code, answers) == (Decimal(score), band)
@@ -58,6 +60,9 @@ def test_odi_rounding_and_missing(answers, score):
     ("psfs", []), ("psfs", [{"label": "x", "rating": 11}]), ("psfs", [{"label": "", "rating": 3}]),
     ("psfs", [{"label": "a", "rating": 1}] * 6), ("psfs", [{"rating": 3}]), ("psfs", [3]),
     ("psfs", [{"label": "a", "rating": 3, "extra": 1}]),
+    ("psfs", [{"label": "Run", "rating": 2}, {"label": " run ", "rating": 3}]),  # one activity twice (§1 v2)
+    ("psfs", [{"label": "Garden", "rating": 2}, {"label": "GARDEN", "rating": 2}]),
+    ("pgic", [0]), ("pgic", [8]), ("pgic", []), ("pgic", [1, 2]), ("pgic", ["2"]), ("pgic", [True]),
 ])
 def test_bad_answers_are_refused(code, answers):
     with pytest.raises(InvalidInput):

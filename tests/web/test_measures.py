@@ -11,6 +11,7 @@ from django.utils.html import escape
 from outcomes.instruments import score_and_band
 from outcomes.models import Assessment
 from patients.models import Alert
+from tests.factories import CarePlanFactory, today
 from tests.test_permission_matrix import _row_counts
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +90,80 @@ def test_a_refused_check_in_keeps_what_the_coach_typed(client, coach, patient):
     assert "mood" in response.context["forms"]["check_in"].errors
     assert "Knee sore after stairs</textarea>" in response.content.decode()
     assert _row_counts() == before
+
+
+@pytest.mark.parametrize(("typed", "when", "field", "kept"), [
+    ("0 0 0 0 0 0 0 0 2", "", "collected_at", [0, 0, 0, 0, 0, 0, 0, 0, 2]),  # no date
+    ("0 0 0 0 0 0 0 0 2", "1800-01-01T09:00", "collected_at", [0, 0, 0, 0, 0, 0, 0, 0, 2]),  # out of bounds
+    ("0 0 x 0 0 0 0 0 3", YESTERDAY, "answers", [0, 0, "x", 0, 0, 0, 0, 0, 3]),  # the form cannot read item 3
+])
+def test_a_phq9_the_form_refuses_still_raises_the_alert(client, pt, patient, typed, when, field, kept):
+    """clinical-reference §1 (v2): item 9 is read before the form's own checks too."""
+    client.force_login(pt)
+    response = client.post(reverse("web:record_measure", args=[patient.pk]),
+                           {"instrument": "phq9", "answers": typed, "collected_at": when})
+    assert response.status_code == 400 and field in response.context["forms"]["measure"].errors
+    assert not Assessment.objects.exists()
+    alert = Alert.objects.get(patient=patient)
+    assert alert.kind == Alert.Kind.SAFETY and alert.submitted_answers == kept
+
+
+def test_no_alert_when_the_form_refuses_a_phq9_with_item_9_at_0(client, pt, patient):
+    client.force_login(pt)
+    response = client.post(reverse("web:record_measure", args=[patient.pk]),
+                           {"instrument": "phq9", "answers": "3 3 x 3 3 3 3 3 0", "collected_at": ""})
+    assert response.status_code == 400 and not Alert.objects.exists()
+
+
+def _started_plan(patient, pt, days_ago):
+    return CarePlanFactory(patient=patient, lead_pt=pt, status="active", start_date=today() - dt.timedelta(days_ago))
+
+
+def test_a_pgic_shows_in_the_table_with_its_band_and_words(client, pt, patient):
+    _started_plan(patient, pt, days_ago=84)
+    client.force_login(pt)
+    said = record(client, patient, "pgic", "2")
+    assert said == ["Patient Global Impression of Change recorded: score 2 (improved)."]
+    page = client.get(reverse("web:patient", args=[patient.pk])).content.decode()
+    assert "<td>2 (much improved)</td><td>improved</td>" in page
+    assert "7 very much worse" in page  # the answers are labelled on the form
+
+
+def test_a_pgic_outside_the_week_12_window_is_taken_with_a_word_on_the_report(client, pt, patient):
+    plan = _started_plan(patient, pt, days_ago=20)
+    client.force_login(pt)
+    said = record(client, patient, "pgic", "4")
+    start, end = plan.start_date + dt.timedelta(days=70), plan.start_date + dt.timedelta(days=98)
+    assert said == ["Patient Global Impression of Change recorded: score 4 (unchanged). The 12-week report reads "
+                    f"a PGIC collected {start:%b %-d} to {end:%b %-d} only."]
+
+
+def test_a_pgic_without_a_started_plan_is_refused_on_the_page(client, pt, patient):
+    client.force_login(pt)
+    response = client.post(reverse("web:record_measure", args=[patient.pk]),
+                           {"instrument": "pgic", "answers": "2", "collected_at": YESTERDAY})
+    assert response.status_code == 400
+    assert "care plan has started" in " ".join(response.context["forms"]["measure"].errors["instrument"])
+    assert not Assessment.objects.exists()
+
+
+def test_the_psfs_follow_up_form_offers_the_first_psfs_activities(client, pt, patient):
+    _started_plan(patient, pt, days_ago=40)
+    client.force_login(pt)
+    page = client.get(reverse("web:patient", args=[patient.pk]))
+    assert page.context["forms"]["psfs"].initial["answers"] == ""  # nothing to offer yet
+    record(client, patient, "psfs", "Lifting groceries: 3\nSitting through a film: 5")
+    form = client.get(reverse("web:patient", args=[patient.pk])).context["forms"]["psfs"]
+    assert form.initial["answers"] == "Lifting groceries: \nSitting through a film: "
+    said = record(client, patient, "psfs", "Lifting groceries: 6\nSitting through a film: 8\nGardening: 4")
+    assert said == ["Patient-Specific Functional Scale recorded: score 6.0."]
+
+
+def test_a_phq9_without_item_9_refused_by_the_form_also_says_item_9(client, pt, patient):
+    client.force_login(pt)
+    response = client.post(reverse("web:record_measure", args=[patient.pk]),
+                           {"instrument": "phq9", "answers": "1 2 3", "collected_at": ""})
+    errors = response.context["forms"]["measure"].errors
+    assert response.status_code == 400 and "collected_at" in errors
+    assert "Answer 9 (thoughts of self-harm) must be answered" in " ".join(errors["answers"])
+    assert not Alert.objects.exists() and not Assessment.objects.exists()

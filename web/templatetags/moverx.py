@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.bounds import is_suspect
+from outcomes.instruments import PGIC_ANSWERS
 
 register = template.Library()
 SUSPECT_TITLE = ("No real record has this date: it was stored before dates were checked. "
@@ -31,6 +32,12 @@ def number(value, digits=1):
 def words(value):
     """snake_case codes as words: "moderately_severe" → "moderately severe"."""
     return str(value or "").replace("_", " ")
+
+
+@register.filter
+def pgic_answer(score):
+    """A PGIC score in the words the patient chose (clinical-reference §1): 2 → "much improved"."""
+    return PGIC_ANSWERS.get(int(score), "")
 
 
 @register.filter

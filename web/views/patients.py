@@ -1,6 +1,7 @@
 """The PT's workspace (and the shared patient page): patient list and the patient's record, plan,
 prescriptions, history, measures and adherence."""
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -33,7 +34,8 @@ from exercises.selectors import (
     weekly_adherence,
 )
 from outcomes import services as outcome_services
-from outcomes.selectors import reassessments
+from outcomes.instruments import Code, item_9_errors
+from outcomes.selectors import REASSESSMENT_POINTS, psfs_first_activities, reassessments
 from patients import clinical
 from patients import services as patient_services
 from patients.api import PatientFilter, patient_list, patients_in_work_order
@@ -43,6 +45,7 @@ from web.access import requires, scoped
 from web.views.common import act, add_errors, invalid, submit
 
 PAGE_SIZE = 25
+WEEK_12_WINDOW = next((low, high) for name, _, _, low, high in REASSESSMENT_POINTS if name == "week_12")
 
 
 @requires(Cap.READ_CLINICAL)
@@ -178,6 +181,8 @@ def _patient_page(request, patient_id, *, refused=None):
                   "check_in": forms.CheckInForm(initial={"occurred_at": _now_local()}),
                   "note": forms.CoachingNoteForm(),
                   "measure": forms.MeasureForm(initial={"collected_at": _now_local()}),
+                  "psfs": forms.PsfsFollowUpForm(initial={"collected_at": _now_local()},
+                                                 activities=psfs_first_activities(patient)),
                   "visit": forms.VisitForm(initial={"occurred_at": _now_local()}), "goal": forms.HabitGoalForm(),
                   "reasons": forms.MODIFY_REASONS, "habit_statuses": forms.HABIT_STATUSES} | (refused or {}),
     }, status=400 if refused else 200)
@@ -241,7 +246,13 @@ def patient_intake(request, patient_id):
 @requires(Cap.RECORD_ASSESSMENT)
 def record_measure(request, patient_id):
     patient = scoped(patient_list(request.user), pk=patient_id)
-    return submit_on_record(request, patient.pk, "measure", forms.MeasureForm(request.POST), lambda data: (
+    form = forms.MeasureForm(request.POST)
+    if not form.is_valid():
+        instrument, answers = form.data.get("instrument"), form.typed_answers()
+        outcome_services.assessment_refused(patient=patient, instrument=instrument, answers=answers)
+        add_errors(form, {field: errors for field, errors in item_9_errors(instrument, answers).items()
+                          if field not in form.errors})
+    return submit_on_record(request, patient.pk, "measure", form, lambda data: (
         outcome_services.assessment_record(actor=request.user, patient=patient, instrument=data["instrument"],
                                            answers=data["answers"], collected_at=data["collected_at"],
                                            source=recorded_source(request.user))[0]),
@@ -260,7 +271,20 @@ def _local_dates(assessments, zone: str) -> list:
 
 def _scored(assessment) -> str:
     band = f" ({assessment.band.replace('_', ' ')})" if assessment.band else ""
-    return f"{assessment.get_instrument_display()} recorded: score {assessment.score:g}{band}."
+    return f"{assessment.get_instrument_display()} recorded: score {assessment.score:g}{band}." + (
+        _outside_week_12(assessment) if assessment.instrument == Code.PGIC else "")
+
+
+def _outside_week_12(assessment) -> str:
+    """A PGIC is accepted any day after the plan's start; the 12-week report reads only its week-12
+    window (clinical-reference §5), so the PT hears when one falls outside it."""
+    plan = assessment.care_plan
+    if plan is None:
+        return ""
+    day = timezone.localtime(assessment.collected_at, ZoneInfo(assessment.patient.timezone)).date()
+    start, end = (plan.start_date + dt.timedelta(days=days) for days in WEEK_12_WINDOW)
+    return "" if start <= day <= end else (
+        f" The 12-week report reads a PGIC collected {start:%b %-d} to {end:%b %-d} only.")
 
 
 def _now_local() -> str:
