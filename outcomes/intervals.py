@@ -16,7 +16,7 @@ def wilson(successes: int, n: int) -> list[float] | None:
         return None
     from scipy import stats
 
-    z = stats.norm.ppf(1 - (1 - CONFIDENCE) / 2)
+    z = float(stats.norm.ppf(1 - (1 - CONFIDENCE) / 2))
     share = successes / n
     centre = (share + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
@@ -29,7 +29,7 @@ def t_interval(mean: float | None, sd: float | None, n: int) -> list[float] | No
         return None
     from scipy import stats
 
-    half = stats.t.ppf(1 - (1 - CONFIDENCE) / 2, n - 1) * sd / math.sqrt(n)
+    half = float(stats.t.ppf(1 - (1 - CONFIDENCE) / 2, n - 1)) * sd / math.sqrt(n)
     return [mean - half, mean + half]
 
 

@@ -204,9 +204,12 @@ def model_figures(point_rows, higher):
                 continue
     best = max(fits, key=lambda f: f.llf if np.isfinite(f.llf) else -np.inf, default=None)
     name = "C(point)[T.3]"
-    if best is None or not np.isfinite(best.conf_int().loc[name]).all() or best.scale <= 1e-6 * max(
-            frame.score.var(), 1.0):
-        return result | {"model_status": "not converged"}  # no residual variance: no information
+    fixed_effects = frame.point.nunique()
+    if (best is None or len(data) - fixed_effects < 2 or best.scale <= 1e-6 * max(frame.score.var(), 1.0)
+            or not np.isfinite(best.conf_int().loc[name]).all()):
+        # fewer residual degrees of freedom than the two variances need, or no residual variance:
+        # the model has no information to report
+        return result | {"model_status": "not converged"}
     beta, (low, high) = best.params[name], best.conf_int().loc[name]
     sign = 1 if higher else -1
     return result | {"model_mean_change": sign * beta, "ci95_model_mean_change": sorted([sign * low, sign * high]),

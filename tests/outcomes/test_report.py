@@ -210,7 +210,7 @@ def build(scene, plans):
             scene.session(plan, day, hour)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(plans=st.lists(PLAN, min_size=1, max_size=11), segment_by=st.sampled_from(["", "pt", "coach", "episode_type"]))
 def test_every_figure_matches_the_reference(plans, segment_by):
     scene = Scene()
