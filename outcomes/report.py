@@ -77,8 +77,13 @@ class ReportInputs:
     segment_by: str = ""
     domains: tuple[str, ...] = tuple(domain.name for domain in DOMAINS)
 
+    def asked_domains(self) -> list[Domain]:
+        return [d for d in DOMAINS if d.name in self.domains]
+
     def picked_domains(self) -> list[Domain]:
-        return [d for d in DOMAINS if d.name in self.domains] + [PGIC]
+        """What the full report picks: the domains asked for, pain too (the pain curve's week 0 is its
+        baseline pick), and PGIC."""
+        return [d for d in DOMAINS if d.name in self.domains or d.name == "pain"] + [PGIC]
 
 
 def _cohort_sql(inputs: ReportInputs) -> str:
@@ -117,15 +122,15 @@ def _point_sql() -> tuple[str, str]:
     return f"CASE {whens} END", f"CASE point {targets} END"
 
 
-def _plans_sql(inputs: ReportInputs) -> str:
+def _plans_sql(inputs: ReportInputs, domains: list[Domain]) -> str:
     """One row per cohort plan and picked domain that has any assessment between S − 14 and S + 98:
     the four time-point scores, the LOCF follow-up and what §3/§5 derive from them."""
     point, target = _point_sql()
     first_day, last_day = POINTS[0][1][0], max(POINTS[-1][1][1], LOCF_DAYS[1])
     return f"""
         WITH {_cohort_sql(inputs)},
-        {_domains_sql(inputs.picked_domains())},
-        candidates AS MATERIALIZED (
+        {_domains_sql(domains)},
+        dated AS (
             SELECT c.plan_id, c.segment, d.domain, a.id, a.score, a.collected_at,
                    (a.collected_at AT TIME ZONE c.tz)::date - c.s AS day
             FROM cohort c
@@ -135,10 +140,13 @@ def _plans_sql(inputs: ReportInputs) -> str:
              AND a.collected_at >= (c.s + {first_day})::timestamp AT TIME ZONE c.tz
              AND a.collected_at < (c.s + {last_day + 1})::timestamp AT TIME ZONE c.tz
         ),
+        candidates AS MATERIALIZED (
+            SELECT dated.*, {point} AS point FROM dated
+        ),
         picked AS (
             -- §5 (v2): nearest to the point's day; a tie in days, the earlier day; same day, the last collected
             SELECT DISTINCT ON (plan_id, domain, point) plan_id, segment, domain, point, score
-            FROM (SELECT candidates.*, {point} AS point FROM candidates) pointed
+            FROM candidates
             WHERE point IS NOT NULL
             ORDER BY plan_id, domain, point, abs(day - {target}), day, collected_at DESC, id DESC
         ),
@@ -367,11 +375,10 @@ def _share(part, whole) -> float | None:
 
 
 @contextmanager
-def _plans_table(inputs: ReportInputs, params: dict):
+def _plans_table(inputs: ReportInputs, params: dict, domains: list[Domain]):
     """The per-plan picks as a temporary table of this connection, read by every figure query."""
     _fetch(f"DROP TABLE IF EXISTS {TABLE}", {})
-    _fetch(f"CREATE TEMPORARY TABLE {TABLE} AS {_plans_sql(inputs)}", params)
-    _fetch(f"ANALYZE {TABLE}", {})
+    _fetch(f"CREATE TEMPORARY TABLE {TABLE} AS {_plans_sql(inputs, domains)}", params)
     try:
         yield
     finally:
@@ -578,12 +585,12 @@ def _domain_figures(domain: Domain, n_plans: int, row: dict | None, bounds, dist
 def domain_figures(inputs: ReportInputs) -> dict[str, dict]:
     """The §5 completer and flow figures of the cohort as a whole, per domain (no model, no segments)."""
     params = _params(inputs)
-    with _plans_table(inputs, params):
+    with _plans_table(inputs, params, inputs.asked_domains()):
         rows = _figure_rows(inputs, params)
         bounds = _median_bounds(inputs, params, rows)
     n_plans = _fetch(_plan_counts_query(inputs), params)[0][2]
     return {d.name: _domain_figures(d, n_plans, rows.get((d.name, None)), bounds.get((d.name, None)), None, None)
-            for d in DOMAINS if d.name in inputs.domains}
+            for d in inputs.asked_domains()}
 
 
 def _adherence(rows: list[tuple]) -> dict:
@@ -636,11 +643,10 @@ class _Aggregates:
     plan_counts: dict
 
     def view(self, inputs: ReportInputs, key) -> dict:
-        domains = [d for d in DOMAINS if d.name in inputs.domains]
         results = {d.name: _domain_figures(d, self.plan_counts.get(key, 0), self.figures.get((d.name, key)),
                                            self.bounds.get((d.name, key)), self.distributions.get((d.name, key)),
                                            self.fits.get((d.name, key)))
-                   for d in domains}
+                   for d in inputs.asked_domains()}
         view = {"n_plans": self.plan_counts.get(key, 0), "results": results,
                 "adherence": _adherence(self.adherence.get(key, [])),
                 "pain_curve": _pain_curve(self.curve.get(key, [])),
@@ -651,7 +657,7 @@ class _Aggregates:
 
 def _aggregates(inputs: ReportInputs, progress: Callable[[int], None]) -> _Aggregates:
     params = _params(inputs)
-    with _plans_table(inputs, params):
+    with _plans_table(inputs, params, inputs.picked_domains()):
         progress(30)
         figures = _figure_rows(inputs, params)
         bounds = _median_bounds(inputs, params, figures)
