@@ -391,3 +391,21 @@ def test_sessions_per_week_count_only_the_weeks_with_a_target():
     adherence = scene.compute()["adherence"]
     assert adherence["mean_sessions_per_week"] == pytest.approx(5 / 12)
     assert_report_matches_reference(scene, scene.compute())
+
+
+def test_the_mixed_model_matches_statsmodels_over_every_starter():
+    scene = Scene()
+    for i in range(14):
+        plan = scene.plan(dt.date(2026, 2, 1) + dt.timedelta(days=i), pt=i % 2)
+        for point, (day, _) in enumerate(report.POINTS):
+            if (i + point) % 5 != 4:  # some plans miss a point, some the follow-up (non-completers)
+                scene.assess(plan, "nprs", day, max(0, 9 - point * (i % 4) + (i * 7 + point * 3) % 3 - 1))
+                scene.assess(plan, "odi", day, Decimal(60 - point * (i % 5) * 3) + Decimal((i * 13 + point) % 7) / 2)
+    snapshot = scene.compute(segment_by="pt")
+    for figures in (snapshot["results"]["pain"], snapshot["results"]["function"]):
+        assert figures["model_status"] == "converged" and figures["model_n_plans"] == figures["n_included"]
+        assert figures["model_n_plans"] > figures["n_completers"]  # all starters, not only completers
+    cohort = scene.expected_cohort()
+    assert all(reference.domain_figures(cohort, scene.assessments, domain)["model_status"] == "converged"
+               for domain in ("pain", "function"))  # so that the estimates are compared
+    assert_report_matches_reference(scene, snapshot, "pt")
