@@ -79,12 +79,12 @@ def share(k, n):
 def median_ci(values):
     """Order statistics (x(j), x(n+1−j)) with the largest j whose exact binomial coverage is >= 95%."""
     n, ordered = len(values), sorted(values)
-    best = None
+    largest = None
     for j in range(1, n // 2 + 1):
         coverage = sum(math.comb(n, i) for i in range(j, n + 1 - j)) / 2 ** n
         if coverage >= 0.95:
-            best = j
-    return None if best is None else [ordered[best - 1], ordered[n - best]]
+            largest = j
+    return None if largest is None else [ordered[largest - 1], ordered[n - largest]]
 
 
 def plan_scores(plan, assessments, instrument):
@@ -191,26 +191,20 @@ def model_figures(point_rows, higher):
     import statsmodels.formula.api as smf
 
     frame = pd.DataFrame(data, columns=["plan", "point", "score"])
-    model = smf.mixedlm("score ~ C(point)", frame, groups="plan")
-    fits = []
-    # statsmodels' default start can stop short of the REML maximum near a between-plan variance of 0;
-    # started there too, the fit with the higher REML likelihood (statsmodels' own) is the reference
-    for start in (None, np.array([1e-4])):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                fits.append(model.fit(reml=True, start_params=start))
-            except np.linalg.LinAlgError:
-                continue
-    best = max(fits, key=lambda f: f.llf if np.isfinite(f.llf) else -np.inf, default=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fitted = smf.mixedlm("score ~ C(point)", frame, groups="plan").fit(reml=True)  # the §5 reference
+        except np.linalg.LinAlgError:
+            fitted = None
     name = "C(point)[T.3]"
     fixed_effects = frame.point.nunique()
-    if (best is None or len(data) - fixed_effects < 2 or best.scale <= 1e-6 * max(frame.score.var(), 1.0)
-            or not np.isfinite(best.conf_int().loc[name]).all()):
+    if (fitted is None or len(data) - fixed_effects < 2 or fitted.scale <= 1e-6 * max(frame.score.var(), 1.0)
+            or not np.isfinite(fitted.conf_int().loc[name]).all()):
         # fewer residual degrees of freedom than the two variances need, or no residual variance:
         # the model has no information to report
         return result | {"model_status": "not converged"}
-    beta, (low, high) = best.params[name], best.conf_int().loc[name]
+    beta, (low, high) = fitted.params[name], fitted.conf_int().loc[name]
     sign = 1 if higher else -1
     return result | {"model_mean_change": sign * beta, "ci95_model_mean_change": sorted([sign * low, sign * high]),
                      "model_status": "converged"}
