@@ -1,7 +1,7 @@
 """The 12-week report, exactly as clinical-reference §5 (method version 2) describes it, in PostgreSQL.
 
-One pass picks every plan's time-point scores (DISTINCT ON, §5 time points) into a temporary table of
-one row per plan and domain; the figures are then aggregates over that table, overall and per segment
+One pass picks every plan's time-point scores and its last observation (ordered array_agg per plan
+and domain, §5 time points) into a temporary table of one row per plan and domain; the figures are then aggregates over that table, overall and per segment
 at once (GROUPING SETS): the flow and completer figures, the two order statistics of the median's
 interval, the percent distribution, the mixed model's sufficient statistics per pattern, adherence
 (`moverx_weekly_adherence`, §4), the pain curve and PGIC. Python only turns the handful of aggregate
@@ -115,18 +115,19 @@ def _domains_sql(domains: list[Domain]) -> str:
                AS (VALUES {rows})"""
 
 
-def _point_sql() -> tuple[str, str]:
-    """The §5 time point (0..3) whose window holds the local day, else NULL (the windows are disjoint)."""
-    whens = " ".join(f"WHEN day BETWEEN {low} AND {high} THEN {n}" for n, (_, (low, high)) in enumerate(POINTS))
-    targets = " ".join(f"WHEN {n} THEN {day}" for n, (day, _) in enumerate(POINTS))
-    return f"CASE {whens} END", f"CASE point {targets} END"
+def _picks_sql() -> str:
+    """p0..p3: each §5 time point's score, the first of its window's assessments in the pick order."""
+    return ", ".join(
+        f"(array_agg(score ORDER BY abs(day - {day}), day, collected_at DESC, id DESC) "
+        f"FILTER (WHERE day BETWEEN {low} AND {high}))[1] AS p{n}" for n, (day, (low, high)) in enumerate(POINTS))
 
 
 def _plans_sql(inputs: ReportInputs, domains: list[Domain]) -> str:
     """One row per cohort plan and picked domain that has any assessment between S − 14 and S + 98:
     the four time-point scores, the LOCF follow-up and what §3/§5 derive from them."""
-    point, target = _point_sql()
+    picks = _picks_sql()
     first_day, last_day = POINTS[0][1][0], max(POINTS[-1][1][1], LOCF_DAYS[1])
+    instruments = ", ".join(f"'{d.instrument}'" for d in domains)
     return f"""
         WITH {_cohort_sql(inputs)},
         {_domains_sql(domains)},
@@ -137,32 +138,17 @@ def _plans_sql(inputs: ReportInputs, domains: list[Domain]) -> str:
             CROSS JOIN domains d
             JOIN outcomes_assessment a
               ON a.patient_id = c.patient_id AND a.instrument = d.instrument AND a.superseded_at IS NULL
+             AND a.instrument IN ({instruments})  -- spelled out: the planner filters the scan by it
              AND a.collected_at >= (c.s + {first_day})::timestamp AT TIME ZONE c.tz
              AND a.collected_at < (c.s + {last_day + 1})::timestamp AT TIME ZONE c.tz
         ),
-        candidates AS MATERIALIZED (
-            SELECT dated.*, {point} AS point FROM dated
-        ),
-        picked AS (
-            -- §5 (v2): nearest to the point's day; a tie in days, the earlier day; same day, the last collected
-            SELECT DISTINCT ON (plan_id, domain, point) plan_id, segment, domain, point, score
-            FROM candidates
-            WHERE point IS NOT NULL
-            ORDER BY plan_id, domain, point, abs(day - {target}), day, collected_at DESC, id DESC
-        ),
-        last_observed AS (
-            -- §5 LOCF: the last assessment of the instrument in (S, S + 98]
-            SELECT DISTINCT ON (plan_id, domain) plan_id, segment, domain, score
-            FROM candidates WHERE day BETWEEN {LOCF_DAYS[0]} AND {LOCF_DAYS[1]}
-            ORDER BY plan_id, domain, collected_at DESC, id DESC
-        ),
         scores AS (
-            SELECT plan_id, domain, MIN(segment) AS segment,
-                   {", ".join(f"MAX(score) FILTER (WHERE point = {n}) AS p{n}" for n in range(len(POINTS)))},
-                   MAX(score) FILTER (WHERE point IS NULL) AS last_observed
-            FROM (SELECT plan_id, segment, domain, point, score FROM picked
-                  UNION ALL SELECT plan_id, segment, domain, NULL, score FROM last_observed) s
-            GROUP BY plan_id, domain
+            -- §5 (v2) picks: nearest to the point's day; a tie in days, the earlier day; same day, the last
+            -- collected. LOCF: the last assessment of the instrument in (S, S + 98].
+            SELECT plan_id, domain, MIN(segment) AS segment, {picks},
+                   (array_agg(score ORDER BY collected_at DESC, id DESC)
+                       FILTER (WHERE day BETWEEN {LOCF_DAYS[0]} AND {LOCF_DAYS[1]}))[1] AS last_observed
+            FROM dated GROUP BY plan_id, domain
         ),
         judged AS (
             SELECT s.*, d.mcid, d.mcid_percent, d.deterioration,
