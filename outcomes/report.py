@@ -1,12 +1,12 @@
 """The 12-week report, exactly as clinical-reference §5 (method version 2) describes it, in PostgreSQL.
 
 One pass picks every plan's time-point scores and its last observation (ordered array_agg per plan
-and domain, §5 time points) into a temporary table of one row per plan and domain; the figures are then aggregates over that table, overall and per segment
-at once (GROUPING SETS): the flow and completer figures, the two order statistics of the median's
-interval, the percent distribution, the mixed model's sufficient statistics per pattern, adherence
-(`moverx_weekly_adherence`, §4), the pain curve and PGIC. Python only turns the handful of aggregate
-rows into the named figures (`outcomes.intervals`, `outcomes.mixed_model`) and never loops over
-patients.
+and domain, §5 time points) into a temporary table of one row per plan and domain; the figures are
+then aggregates over that table, overall and per segment at once (GROUPING SETS): the flow and
+completer figures, the two order statistics of the median's interval, the percent distribution, the
+mixed model's sufficient statistics per pattern, the pain curve and PGIC; adherence comes from
+`moverx_weekly_adherence` (§4). Python only turns the handful of aggregate rows into the named figures
+(`outcomes.intervals`, `outcomes.mixed_model`) and never loops over patients.
 """
 
 import datetime as dt
