@@ -340,10 +340,9 @@ def _pain_curve_query(inputs: ReportInputs) -> str:
         FROM scored GROUP BY GROUPING SETS ((week), (segment, week))"""
 
 
-def _labels_query(inputs: ReportInputs) -> str:
-    """Names of the PTs or coaches that head segments (§5: shown by name), as accounts.User.__str__."""
-    return """SELECT id::text, COALESCE(NULLIF(trim(first_name || ' ' || last_name), ''), email)
-              FROM accounts_user WHERE id::text = ANY(%(keys)s::text[])"""
+# Names of the PTs or coaches that head segments (§5: shown by name), as accounts.User.__str__ gives them
+LABELS_SQL = """SELECT id::text, COALESCE(NULLIF(trim(first_name || ' ' || last_name), ''), email)
+                FROM accounts_user WHERE id::text = ANY(%(keys)s::text[])"""
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
@@ -664,7 +663,7 @@ def _labels(inputs: ReportInputs, keys: list[str]) -> dict[str, str]:
     """§5: PTs and coaches shown by name; "No coach"; episode types by their name."""
     names = {NO_COACH: "No coach"} if inputs.segment_by == "coach" else {}
     if inputs.segment_by in ("pt", "coach"):
-        names |= dict(_fetch(_labels_query(inputs), {"keys": keys}))
+        names |= dict(_fetch(LABELS_SQL, {"keys": keys}))
     return {key: names.get(key, key) for key in keys}
 
 
