@@ -2,11 +2,13 @@
 
 The 12-week report's pain figures, computed by the report's own code, against one hand-written SQL
 query written independently over the same tables (window functions instead of DISTINCT ON); both
-must agree on every figure. Also the full report (all domains, adherence, curves) once."""
+must agree on every figure. Also the full report (all domains, segments, adherence, curves and the
+mixed-model fits) once, with the fits' own share of it."""
 
 import datetime as dt
 import statistics
 import time
+from contextlib import contextmanager
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,26 +24,29 @@ WITH cohort AS (
     WHERE cp.activated_at IS NOT NULL AND cp.start_date BETWEEN %(start_from)s AND %(start_to)s
       AND cp.start_date + 98 <= %(as_of)s
 ), dated AS (
-    SELECT c.plan_id, a.score, a.collected_at, (a.collected_at AT TIME ZONE c.tz)::date - c.s AS day
+    SELECT c.plan_id, a.id, a.score, a.collected_at, (a.collected_at AT TIME ZONE c.tz)::date - c.s AS day
     FROM cohort c JOIN outcomes_assessment a ON a.patient_id = c.patient_id
     WHERE a.instrument = 'nprs' AND a.superseded_at IS NULL
       AND a.collected_at >= (c.s - 14)::timestamp AT TIME ZONE c.tz
       AND a.collected_at < (c.s + 99)::timestamp AT TIME ZONE c.tz
+), pointed AS (
+    SELECT dated.*, CASE WHEN day BETWEEN -14 AND 0 THEN 0 WHEN day BETWEEN 70 AND 98 THEN 84 END AS point
+    FROM dated
 ), ranked AS (
-    SELECT plan_id, score, day <= 7 AS is_baseline,
-           row_number() OVER (PARTITION BY plan_id, day <= 7
-                              ORDER BY abs(day - CASE WHEN day <= 7 THEN 0 ELSE 84 END), collected_at) AS rank
-    FROM dated WHERE day BETWEEN -14 AND 7 OR day BETWEEN 70 AND 98
+    SELECT plan_id, score, point,
+           row_number() OVER (PARTITION BY plan_id, point
+                              ORDER BY abs(day - point), day, collected_at DESC, id DESC) AS rank
+    FROM pointed WHERE point IS NOT NULL
 ), paired AS (
-    SELECT plan_id, max(score) FILTER (WHERE is_baseline) AS baseline,
-           max(score) FILTER (WHERE NOT is_baseline) AS followup
+    SELECT plan_id, max(score) FILTER (WHERE point = 0) AS baseline,
+           max(score) FILTER (WHERE point = 84) AS followup
     FROM ranked WHERE rank = 1 GROUP BY plan_id
 ), included AS (
-    SELECT baseline, followup, (baseline - followup) * 100 / baseline AS pct FROM paired WHERE baseline > 0
+    SELECT baseline, followup, (baseline - followup) * 100 / baseline AS pct FROM paired WHERE baseline >= 4
 )
 SELECT count(*), count(followup), avg(baseline) FILTER (WHERE followup IS NOT NULL), avg(followup),
        avg(baseline - followup), avg(pct), percentile_cont(0.5) WITHIN GROUP (ORDER BY pct),
-       count(*) FILTER (WHERE baseline - followup >= 2), count(*) FILTER (WHERE pct >= 30),
+       count(*) FILTER (WHERE baseline - followup >= 2 OR pct >= 30), count(*) FILTER (WHERE pct >= 30),
        count(*) FILTER (WHERE pct >= 50)
 FROM included
 """
@@ -70,7 +75,8 @@ def _timed(function, *args):
 
 def bench_report(*, rounds: int = 3, today: dt.date | None = None) -> dict:
     today = today or local_today(CLINIC_TIMEZONE)  # the synthetic clinics' today, not the server's
-    full_inputs = report.ReportInputs(start_from=today - dt.timedelta(days=500), start_to=today, as_of=today)
+    full_inputs = report.ReportInputs(start_from=today - dt.timedelta(days=500), start_to=today, as_of=today,
+                                      segment_by="episode_type")
     pain_inputs = report.ReportInputs(start_from=full_inputs.start_from, start_to=today, as_of=today,
                                       domains=("pain",))
     ours, theirs = [], []
@@ -84,7 +90,8 @@ def bench_report(*, rounds: int = 3, today: dt.date | None = None) -> dict:
                 if abs((pain[name] or 0) - value) > 1e-9 * max(1, abs(value))}
     if disagree:
         raise AssertionError(f"the report and the hand-written query disagree: {disagree}")
-    snapshot, full_seconds, full_queries = _timed(report.compute, full_inputs)
+    with _fits_timed() as fits:
+        snapshot, full_seconds, full_queries = _timed(report.compute, full_inputs)
     return {
         "plans_in_cohort": snapshot["n_plans"],
         "report_pain_seconds": statistics.median(ours),
@@ -93,7 +100,30 @@ def bench_report(*, rounds: int = 3, today: dt.date | None = None) -> dict:
         "report_pain_queries": queries,
         "full_report_seconds": full_seconds,
         "full_report_queries": full_queries,
+        "model_fits": fits["count"],
+        "model_fit_seconds": fits["seconds"],
     }
+
+
+@contextmanager
+def _fits_timed():
+    """Count and time the report's mixed-model fits (clinical-reference §5) during the block."""
+    fits = {"count": 0, "seconds": 0.0}
+    fit = report.mixed_model.fit
+
+    def timed_fit(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return fit(*args, **kwargs)
+        finally:
+            fits["count"] += 1
+            fits["seconds"] += time.perf_counter() - started
+
+    report.mixed_model.fit = timed_fit
+    try:
+        yield fits
+    finally:
+        report.mixed_model.fit = fit
 
 
 def bench_reminders(*, window_seconds: float = 20) -> dict:

@@ -1,21 +1,30 @@
-"""An independent, plain-Python reading of clinical-reference §5, written from the text, to check
-the SQL report against. Slow and obvious on purpose."""
+"""An independent, plain-Python reading of clinical-reference §5 (method version 2), written from the
+text, to check the SQL report against. Slow and obvious on purpose: per plan, per figure, with exact
+binomial sums for the median's interval and statsmodels' MixedLM for the model."""
 
 import datetime as dt
 import math
 import statistics
+import warnings
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from scipy import stats
 
 from tests.exercises import reference as adherence_reference
 
-DOMAINS = {  # domain: (instrument, included(baseline), MCID points)
-    "pain": ("nprs", lambda b: b > 0, 2),
-    "function": ("odi", lambda b: b > 0, 10),
-    "depression": ("phq9", lambda b: b >= 5, 5),
-    "anxiety": ("gad7", lambda b: b >= 5, 4),
+# domain: (instrument, included(b), symptomatic(b), responder(b, f), deteriorated(b, f), higher is better)
+DOMAINS = {
+    "pain": ("nprs", lambda b: b >= 4, lambda b: b > 0,
+             lambda b, f: b - f >= 2 or (b - f) / b >= Decimal("0.3"), lambda b, f: f - b >= 2, False),
+    "function": ("odi", lambda b: b >= 20, lambda b: b > 0,
+                 lambda b, f: b - f >= 10 or (b - f) / b >= Decimal("0.3"), lambda b, f: f - b >= 10, False),
+    "depression": ("phq9", lambda b: b >= 5, lambda b: b > 0, lambda b, f: b - f >= 5, lambda b, f: f - b >= 5,
+                   False),
+    "anxiety": ("gad7", lambda b: b >= 5, lambda b: b > 0, lambda b, f: b - f >= 4, lambda b, f: f - b >= 4, False),
+    "psfs": ("psfs", lambda b: b <= 8, lambda b: b < 10, lambda b, f: f - b >= 2, lambda b, f: b - f >= 2, True),
 }
+POINTS = [(0, -14, 0), (28, 21, 35), (56, 49, 63), (84, 70, 98)]  # (day, first, last)
 EDGES = list(range(-100, 101, 10))
 
 
@@ -23,18 +32,19 @@ def local_date(at: dt.datetime, tz: str) -> dt.date:
     return at.astimezone(ZoneInfo(tz)).date()
 
 
-def pick(assessments, plan, instrument, low, high, target):
-    """Nearest to S + target within [S + low, S + high] (local dates); on a tie, the earlier."""
-    start = plan["start"]
-    found = []
-    for a in assessments:
-        if a["patient"] != plan["patient"] or a["instrument"] != instrument or a["superseded"]:
-            continue
-        day = local_date(a["collected_at"], plan["tz"])
-        offset = (day - start).days
-        if low <= offset <= high:
-            found.append((abs(offset - target), a["collected_at"], a["score"]))
-    return min(found)[2] if found else None
+def of_plan(assessments, plan, instrument):
+    """(day from S, collected_at, creation order, score) of the plan's live assessments of the instrument."""
+    return [((local_date(a["collected_at"], plan["tz"]) - plan["start"]).days, a["collected_at"], order, a["score"])
+            for order, a in enumerate(assessments)
+            if a["patient"] == plan["patient"] and a["instrument"] == instrument and not a["superseded"]]
+
+
+def pick(found, day, first, last):
+    """Nearest to the day in [first, last]; a tie in days, the earlier day; same day, the last collected."""
+    inside = [f for f in found if first <= f[0] <= last]
+    if not inside:
+        return None
+    return min(inside, key=lambda f: (abs(f[0] - day), f[0], -f[1].timestamp(), -f[2]))[3]
 
 
 def cohort(plans, *, start_from, start_to, as_of, clinic=None):
@@ -42,49 +52,198 @@ def cohort(plans, *, start_from, start_to, as_of, clinic=None):
             and p["start"] + dt.timedelta(days=98) <= as_of and (clinic is None or p["clinic"] == clinic)]
 
 
-def domain_figures(plans, assessments, domain):
-    instrument, is_included, mcid = DOMAINS[domain]
-    included, completers = [], []
-    for plan in plans:
-        baseline = pick(assessments, plan, instrument, -14, 7, 0)
-        if baseline is None or not is_included(baseline):
-            continue
-        included.append(plan)
-        followup = pick(assessments, plan, instrument, 70, 98, 84)
-        if followup is not None:
-            completers.append((baseline, followup))
-    n = len(completers)
-    pcts = [float((b - f) / b * 100) for b, f in completers]
-    mean = lambda values: sum(values) / len(values) if values else None  # noqa: E731
-    mean_b = mean([float(b) for b, _ in completers])
-    mean_f = mean([float(f) for _, f in completers])
-    ci = None
-    if n >= 2:
-        half = stats.t.ppf(0.975, n - 1) * statistics.stdev(pcts) / math.sqrt(n)
-        ci = [mean(pcts) - half, mean(pcts) + half]
-    responders = sum(1 for b, f in completers if b - f >= mcid)
+def mean(values):
+    return sum(values) / len(values) if values else None
+
+
+def t_ci(values):
+    if len(values) < 2:
+        return None
+    half = stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
+    return [mean(values) - half, mean(values) + half]
+
+
+def wilson(k, n):
+    if n < 2:
+        return None
+    z, p = stats.norm.ppf(0.975), k / n
+    centre = (p + z ** 2 / (2 * n)) / (1 + z ** 2 / n)
+    half = z / (1 + z ** 2 / n) * math.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2))
+    return [centre - half, centre + half]
+
+
+def share(k, n):
+    return k / n if n else None
+
+
+def median_ci(values):
+    """Order statistics (x(j), x(n+1−j)) with the largest j whose exact binomial coverage is >= 95%."""
+    n, ordered = len(values), sorted(values)
+    largest = None
+    for j in range(1, n // 2 + 1):
+        coverage = sum(math.comb(n, i) for i in range(j, n + 1 - j)) / 2 ** n
+        if coverage >= 0.95:
+            largest = j
+    return None if largest is None else [ordered[largest - 1], ordered[n - largest]]
+
+
+def plan_scores(plan, assessments, instrument):
+    found = of_plan(assessments, plan, instrument)
+    points = [pick(found, day, first, last) for day, first, last in POINTS]
+    later = [f for f in found if 1 <= f[0] <= 98]
+    last = max(later, key=lambda f: (f[1], f[2]))[3] if later else None
+    return points, last
+
+
+def completer_figures(pairs, domain, percent):
+    _, _, _, responder, _, higher = DOMAINS[domain]
+    n = len(pairs)
+    improvement = [float(f - b if higher else b - f) for b, f in pairs]
+    pcts = [float((b - f) / b * 100) for b, f in pairs] if percent else []
+    mean_b, mean_f = mean([float(b) for b, _ in pairs]), mean([float(f) for _, f in pairs])
     figures = {
-        "n_included": len(included), "n_completers": n,
-        "completion_rate": n / len(included) if included else None,
         "mean_baseline": mean_b, "mean_followup": mean_f,
-        "mean_improvement": mean([float(b - f) for b, f in completers]),
-        "mean_percent_improvement": mean(pcts),
-        "percent_improvement_of_means": (mean_b - mean_f) / mean_b * 100 if mean_b else None,
+        "mean_improvement": mean(improvement), "ci95_mean_improvement": t_ci(improvement),
+        "mean_percent_improvement": mean(pcts), "ci95_mean_percent_improvement": t_ci(pcts) if percent else None,
         "median_percent_improvement": statistics.median(pcts) if pcts else None,
-        "ci95_mean_percent_improvement": ci,
-        "responders_mcid": responders / n if n else None,
-        "responders_30": sum(1 for p in pcts if p >= 30) / n if n else None,
-        "responders_50": sum(1 for p in pcts if p >= 50) / n if n else None,
-        "responders_mcid_all_included": responders / len(included) if included else None,
+        "responders_mcid": share(sum(1 for b, f in pairs if responder(b, f)), n),
+        "ci95_responders_mcid": wilson(sum(1 for b, f in pairs if responder(b, f)), n),
     }
+    return figures, pcts
+
+
+def domain_figures(plans, assessments, domain):
+    instrument, is_included, _, responder, deteriorated, higher = DOMAINS[domain]
+    percent = not higher
+    rows = []  # (points, last observed)
+    for plan in plans:
+        points, last = plan_scores(plan, assessments, instrument)
+        if points[0] is not None:
+            rows.append((points, last))
+    included = [r for r in rows if is_included(r[0][0])]
+    pairs = [(p[0], p[3]) for p, _ in included if p[3] is not None]
+    n, ni = len(pairs), len(included)
+    figures, pcts = completer_figures(pairs, domain, percent)
+    mean_b, mean_f = figures["mean_baseline"], figures["mean_followup"]
+    count = lambda test: sum(1 for b, f in pairs if test(b, f))  # noqa: E731
+    responders = count(responder)
+    figures |= {
+        "n_plans": len(plans), "n_with_baseline": len(rows), "n_included": ni, "n_completers": n,
+        "completion_rate": share(n, ni), "ci95_completion_rate": wilson(n, ni),
+        "mean_baseline_completers": mean_b,
+        "mean_baseline_non_completers": mean([float(p[0]) for p, _ in included if p[3] is None]),
+        "percent_improvement_of_means": (mean_b - mean_f) / mean_b * 100 if percent and mean_b else None,
+        "ci95_median_percent_improvement": median_ci(pcts) if percent else None,
+        "deteriorated": share(count(deteriorated), n), "ci95_deteriorated": wilson(count(deteriorated), n),
+        "responders_mcid_nri": share(responders, ni), "ci95_responders_mcid_nri": wilson(responders, ni),
+        "responders_mcid_all_included": share(responders, ni),
+    }
+    for threshold in (30, 50):
+        k = sum(1 for p in pcts if p >= threshold)
+        figures[f"responders_{threshold}"] = share(k, n) if percent else None
+        figures[f"ci95_responders_{threshold}"] = wilson(k, n) if percent else None
+    figures |= locf_figures(included, domain, percent)
+    figures |= model_figures([p for p, _ in included], higher)
+    figures["percent_improvement_distribution"] = distribution(pcts) if percent else []
     if domain == "depression":
-        severe = [(b, f) for b, f in completers if b >= 10]
-        figures["remission"] = sum(1 for b, f in severe if f < 5) / len(severe) if severe else None
+        severe = [(b, f) for b, f in pairs if b >= 10]
+        figures["n_response_base"] = len(severe)
+        for name, test in (("response", lambda b, f: (b - f) * 2 >= b), ("remission", lambda b, f: f < 5)):
+            k = sum(1 for b, f in severe if test(b, f))
+            figures[name], figures[f"ci95_{name}"] = share(k, len(severe)), wilson(k, len(severe))
+    figures["sensitivity"] = sensitivity(rows, domain, percent)
+    figures["suppressed_figures"] = suppressed(figures, percent)
+    figures["suppressed"] = bool(figures["suppressed_figures"])
+    return figures
+
+
+def locf_figures(included, domain, percent):
+    _, _, _, responder, _, higher = DOMAINS[domain]
+    pairs = [(p[0], p[3] if p[3] is not None else last if last is not None else p[0]) for p, last in included]
+    improvement = [float(f - b if higher else b - f) for b, f in pairs]
+    pcts = [float((b - f) / b * 100) for b, f in pairs] if percent else []
+    k = sum(1 for b, f in pairs if responder(b, f))
+    return {"mean_improvement_locf": mean(improvement), "ci95_mean_improvement_locf": t_ci(improvement),
+            "mean_percent_improvement_locf": mean(pcts) if percent else None,
+            "ci95_mean_percent_improvement_locf": t_ci(pcts) if percent else None,
+            "responders_mcid_locf": share(k, len(pairs)), "ci95_responders_mcid_locf": wilson(k, len(pairs))}
+
+
+def sensitivity(rows, domain, percent):
+    _, _, is_symptomatic, _, _, _ = DOMAINS[domain]
+    symptomatic = [p for p, _ in rows if is_symptomatic(p[0])]
+    pairs = [(p[0], p[3]) for p in symptomatic if p[3] is not None]
+    figures, _ = completer_figures(pairs, domain, percent)
+    return {"n_included": len(symptomatic), "n_completers": len(pairs), **figures}
+
+
+def model_figures(point_rows, higher):
+    """statsmodels' MixedLM, score ~ C(point), random intercept per plan, REML (§5)."""
+    data = [(plan, point, float(score)) for plan, points in enumerate(point_rows)
+            for point, score in enumerate(points) if score is not None]
+    n_plans = len({plan for plan, _, _ in data})
+    result = {"model_n_plans": n_plans, "model_n_scores": len(data), "model_mean_change": None,
+              "ci95_model_mean_change": None, "model_status": "no data"}
+    if not any(point == 0 for _, point, _ in data) or not any(point == 3 for _, point, _ in data):
+        return result
+    import numpy as np
+    import pandas as pd
+    import statsmodels.formula.api as smf
+
+    frame = pd.DataFrame(data, columns=["plan", "point", "score"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fitted = smf.mixedlm("score ~ C(point)", frame, groups="plan").fit(reml=True)  # the §5 reference
+        except np.linalg.LinAlgError:
+            fitted = None
+    name = "C(point)[T.3]"
+    fixed_effects = frame.point.nunique()
+    if (fitted is None or len(data) - fixed_effects < 2 or fitted.scale <= 1e-6 * max(frame.score.var(), 1.0)
+            or not np.isfinite(fitted.conf_int().loc[name]).all()):
+        # fewer residual degrees of freedom than the two variances need, or no residual variance:
+        # the model has no information to report
+        return result | {"model_status": "not converged"}
+    beta, (low, high) = fitted.params[name], fitted.conf_int().loc[name]
+    sign = 1 if higher else -1
+    return result | {"model_mean_change": sign * beta, "ci95_model_mean_change": sorted([sign * low, sign * high]),
+                     "model_status": "converged"}
+
+
+def distribution(pcts):
     bins = [0] * (len(EDGES) + 1)
     for pct in pcts:
         bins[sum(1 for edge in EDGES if pct >= edge)] += 1
-    figures["percent_improvement_distribution"] = bins
-    return figures
+    bounds = [None, *EDGES, None]
+    return [{"from": bounds[i], "to": bounds[i + 1], "n": n} for i, n in enumerate(bins)]
+
+
+def suppressed(figures, percent):
+    """§5: the names of the figures whose n is below 10, by the shape file's table of n's."""
+    nc, ni = figures["n_completers"], figures["n_included"]
+    names = []
+    for name in figures:
+        if name.startswith("n_") or name in ("model_n_plans", "model_n_scores", "model_status", "sensitivity",
+                                             "suppressed", "suppressed_figures"):
+            continue
+        if not percent and ("percent" in name or name.endswith(("_30", "_50"))):
+            continue
+        if name in ("response", "ci95_response", "remission", "ci95_remission"):
+            n = figures["n_response_base"]
+        elif name.startswith(("model_", "ci95_model_")):
+            n = figures["model_n_plans"]
+        elif name == "mean_baseline_non_completers":
+            n = ni - nc
+        elif "completion_rate" in name or name.endswith(("_nri", "_locf", "_all_included")):
+            n = ni
+        else:
+            n = nc
+        if n < 10 and figures[name] is not None:
+            names.append(name)
+    sens = figures["sensitivity"]
+    names += [f"sensitivity.{name}" for name, value in sens.items() if not name.startswith("n_")
+              and sens["n_completers"] < 10 and value is not None]
+    return names
 
 
 def adherence(plans, prescriptions, sessions, as_of):
@@ -93,32 +252,43 @@ def adherence(plans, prescriptions, sessions, as_of):
         per_plan[plan["id"]] = adherence_reference.weekly_adherence(
             start=plan["start"], tz=plan["tz"], versions=prescriptions.get(plan["id"], []),
             sessions=sessions.get(plan["id"], []), as_of=as_of)
-    plan_values = [v for v in (adherence_reference.plan_adherence(w) for w in per_plan.values()) if v is not None]
+    plan_values, spw = [], []
+    for weeks in per_plan.values():
+        counted = [(done, adherence) for target, done, adherence, ended in weeks.values()
+                   if target is not None and ended]
+        if counted:
+            plan_values.append(mean([a for _, a in counted]))
+            spw.append(sum(d for d, _ in counted) / len(counted))  # §4 (v2)
     weekly = []
     for week in range(1, 13):
         values = [w[week][2] for w in per_plan.values() if week in w and w[week][0] is not None]
-        weekly.append((sum(values) / len(values) if values else None, len(values)))
-    spw = [sum(w[k][1] for k in w if k <= 12) / 12 for w in per_plan.values()]
-    return {
-        "mean_plan_adherence": sum(plan_values) / len(plan_values) if plan_values else None,
-        "n_plans": len(plan_values),
-        "mean_sessions_per_week": sum(spw) / len(spw) if spw else None,
-        "weekly": weekly,
-    }
+        weekly.append((mean(values), len(values)))
+    return {"mean_plan_adherence": mean(plan_values), "n_plans": len(plan_values),
+            "mean_sessions_per_week": mean(spw), "weekly": weekly}
 
 
 def pain_curve(plans, assessments):
+    """§5 (v2): week w is the plan's last NPRS in days [7w − 6, 7w]; week 0 its baseline pick."""
     curve = []
     for week in range(0, 13):
         scores = []
         for plan in plans:
-            in_week = [(a["collected_at"], a["score"]) for a in assessments
-                       if a["patient"] == plan["patient"] and a["instrument"] == "nprs" and not a["superseded"]
-                       and math.floor((local_date(a["collected_at"], plan["tz"]) - plan["start"]).days / 7) + 1
-                       == week]
-            if in_week:
-                scores.append(max(in_week)[1])
-        curve.append((float(sum(scores) / len(scores)) if scores else None, len(scores)))
+            found = of_plan(assessments, plan, "nprs")
+            if week == 0:
+                score = pick(found, *POINTS[0])
+            else:
+                in_week = [f for f in found if 7 * week - 6 <= f[0] <= 7 * week]
+                score = max(in_week, key=lambda f: (f[1], f[2]))[3] if in_week else None
+            if score is not None:
+                scores.append(float(score))
+        curve.append((mean(scores), len(scores)))
     return curve
 
 
+def pgic(plans, assessments):
+    """§5: PGIC in the week-12 window picked by the §5 rule; improved = 1 or 2."""
+    answers = [pick(of_plan(assessments, plan, "pgic"), *POINTS[3]) for plan in plans]
+    answers = [a for a in answers if a is not None]
+    k = sum(1 for a in answers if a <= 2)
+    return {"n_pgic": len(answers), "pgic_improved": share(k, len(answers)),
+            "ci95_pgic_improved": wilson(k, len(answers))}

@@ -49,7 +49,8 @@ def test_a_real_worker_computes_a_requested_report(clinic):
     pain = body["results"]["pain"]
     assert (pain["n_included"], pain["n_completers"], pain["mean_improvement"]) == (3, 3, pytest.approx(11 / 3))
     assert pain["responders_mcid"] == pytest.approx(2 / 3)
-    assert body["segments"][0]["segment"] == str(pt.pk)
+    assert (body["segments"][0]["segment"], body["segments"][0]["label"]) == (str(pt.pk), pt.full_name)
+    assert OutcomeReport.objects.get(pk=body["id"]).results["method_version"] == "2"
     assert body["code_version"]
     csv = client.get(f"/api/v1/reports/outcomes/{body['id']}/export.csv")
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
@@ -69,6 +70,7 @@ def test_request_validation_and_scope(client_for, manager, admin_user, outsider_
     with django_capture_on_commit_callbacks(execute=True):  # the task runs in-process here
         mine = client.post("/api/v1/reports/outcomes/", REQUEST, format="json").json()
     assert mine["status"] == "pending" and OutcomeReport.objects.get().status == "done"
+    assert OutcomeReport.objects.get().results["method_version"] == "2"  # clinical-reference §5
     assert client_for(outsider_pt).get(f"/api/v1/reports/outcomes/{mine['id']}/").status_code == 404
     everyone = client_for(admin_user).post("/api/v1/reports/outcomes/", {**REQUEST, "clinic": None}, format="json")
     assert everyone.status_code == 202 and everyone.json()["clinic"] is None

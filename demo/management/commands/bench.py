@@ -40,10 +40,11 @@ class Command(BaseCommand):
         r = results
         self.stdout.write(f"""
 12-week report, {patients} patients ({r['plans_in_cohort']} mature plans in the cohort)
-  pain figures, report code   {r['report_pain_seconds'] * 1000:9.1f} ms  ({r['report_pain_queries']} query)
+  pain figures, report code   {r['report_pain_seconds'] * 1000:9.1f} ms  ({r['report_pain_queries']} queries)
   pain figures, hand-written  {r['hand_written_pain_seconds'] * 1000:9.1f} ms  (1 query)
   ratio                       {r['ratio']:9.2f}     (budget: <= 1.5)
-  full report                 {r['full_report_seconds'] * 1000:9.1f} ms  ({r['full_report_queries']} queries)""")
+  full report                 {r['full_report_seconds'] * 1000:9.1f} ms  ({r['full_report_queries']} queries; segments)
+  of which mixed-model fits   {r['model_fit_seconds'] * 1000:9.1f} ms  ({r['model_fits']} fits)""")
         r = bench_reminders()
         self.stdout.write(f"""
 Reminder sweep over {r['patients_swept']} patients
