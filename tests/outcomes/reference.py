@@ -254,7 +254,7 @@ def adherence(plans, prescriptions, sessions, as_of):
             sessions=sessions.get(plan["id"], []), as_of=as_of)
     plan_values, spw = [], []
     for weeks in per_plan.values():
-        counted = [(done, adherence) for target, done, adherence, ended in weeks.values()
+        counted = [(done, adherence) for target, done, adherence, ended, *_ in weeks.values()
                    if target is not None and ended]
         if counted:
             plan_values.append(mean([a for _, a in counted]))
