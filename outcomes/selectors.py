@@ -9,19 +9,15 @@ from careplans.selectors import care_plans_visible_to, open_plans_of
 from core.bounds import Kind, date_range
 from outcomes.instruments import Code
 from outcomes.models import Assessment, OutcomeReport
+from outcomes.report import POINTS
 from patients.selectors import patients_visible_to
 
-# Reassessment points: (name, plan week, due day, window from, window to), days from the plan start.
-# Baseline and week 12 use the report's windows (clinical-reference §5); weeks 4 and 8 a week
-# either side of the due day (product rule).
-REASSESSMENT_POINTS = [
-    ("baseline", 0, 0, -14, 7),
-    ("week_4", 4, 28, 21, 35),
-    ("week_8", 8, 56, 49, 63),
-    ("week_12", 12, 84, 70, 98),
-]
+# Reassessment points: (name, plan week, due day, window from, window to), days from the plan start:
+# the report's time points and windows (clinical-reference §5, v2), so "done" means the report can use it.
+POINT_NAMES = ("baseline", "week_4", "week_8", "week_12")
+REASSESSMENT_POINTS = [(name, day // 7, day, low, high)
+                       for name, (day, (low, high)) in zip(POINT_NAMES, POINTS, strict=True)]
 REASSESSMENT_STATUSES = ["done", "upcoming", "due", "overdue", "missed"]
-BASELINE_DAYS_BEFORE_START = 14  # clinical-reference §5: the baseline window is [S - 14, S]
 
 
 def assessments_visible_to(user) -> QuerySet[Assessment]:
@@ -43,7 +39,7 @@ def psfs_first_activities(patient) -> list[str]:
     plan = open_plans_of(patient).first()
     if plan is None:
         return []
-    since = dt.datetime.combine(plan.start_date - dt.timedelta(days=BASELINE_DAYS_BEFORE_START), dt.time.min,
+    since = dt.datetime.combine(plan.start_date + dt.timedelta(days=REASSESSMENT_POINTS[0][3]), dt.time.min,
                                 tzinfo=ZoneInfo(patient.timezone))
     first = (Assessment.objects.filter(patient=patient, instrument=Code.PSFS, superseded_at__isnull=True,
                                        collected_at__gte=since)

@@ -7,6 +7,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from outcomes.instruments import INSTRUMENTS
+from outcomes.report import DOMAINS
 from outcomes.snapshot import is_small_count
 
 COLORS = {"nprs": "#b3261e", "odi": "#1d5fa8", "phq9": "#6a3d9a", "gad7": "#1b7a4b", "phq2": "#8e6cbf",
@@ -19,9 +20,9 @@ def _layout(title, **extra):
     return {**BASE_LAYOUT, "title": {"text": title, "font": {"size": 15}}, **extra}
 
 
-# clinical-reference §3: the minimal important change in points, and which way is better.
-MCID_POINTS = {"nprs": 2, "odi": 10, "phq9": 5, "gad7": 4, "psfs": 2}
-HIGHER_IS_BETTER = {"psfs"}
+# clinical-reference §3: the minimal important change in points, and which way is better (the report's).
+MCID_POINTS = {domain.instrument: float(domain.mcid) for domain in DOMAINS}
+HIGHER_IS_BETTER = {domain.instrument for domain in DOMAINS if domain.higher_is_better}
 DAY_MS = 86_400_000
 
 
@@ -101,7 +102,7 @@ def _mcid_band(code: str, baseline: float, top: float) -> tuple[list, list]:
             "fillcolor": "rgba(29,95,168,0.12)", "line": {"width": 0}, "layer": "below"}
     label = {"xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": edge,
              "yanchor": "top" if step < 0 else "bottom", "showarrow": False, "font": {"size": 11, "color": "#154a84"},
-             "text": f"important change: {MCID_POINTS[code]} points from baseline {baseline:g}"}
+             "text": f"important change: {MCID_POINTS[code]:g} points from baseline {baseline:g}"}
     return [band], [label]
 
 

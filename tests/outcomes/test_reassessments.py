@@ -39,3 +39,13 @@ def test_api_lists_overdue_reassessments(api, pt, patient, outsider_patient):
     everything = api.get("/api/v1/reassessments/").json()["results"]
     assert {row["patient"] for row in everything} == {patient.pk}
     assert api.get("/api/v1/reassessments/", {"status": "late"}).status_code == 400
+
+
+@pytest.mark.parametrize(("day", "status"), [(-14, "done"), (0, "done"), (1, "missed"), (3, "missed")])
+def test_the_baseline_is_done_only_before_treatment_starts(pt, patient, day, status):
+    # clinical-reference §5 (v2): the baseline window is [S - 14, S]; a score after the start is not one
+    plan = CarePlanFactory(patient=patient, lead_pt=pt, status="active", start_date=TODAY - dt.timedelta(days=10))
+    collected = dt.datetime.combine(plan.start_date + dt.timedelta(days=day), dt.time(12), dt.UTC)
+    services.assessment_record(actor=pt, patient=patient, instrument="nprs", answers=[5], collected_at=collected,
+                               source="staff")
+    assert statuses(pt)[(plan.pk, "baseline")] == status
