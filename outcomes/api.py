@@ -22,7 +22,7 @@ from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedVie
 from core.audit import record_reads
 from core.bounds import Kind
 from core.errors import InvalidInput
-from outcomes import export, services
+from outcomes import export, services, snapshot
 from outcomes.instruments import INSTRUMENTS, Code, item_9_errors
 from outcomes.models import Assessment, OutcomeReport
 from outcomes.selectors import REASSESSMENT_STATUSES, assessments_visible_to, reassessments, reports_visible_to
@@ -224,12 +224,20 @@ class ReportSerializer(serializers.ModelSerializer):
     pain_curve = serializers.SerializerMethodField()
     segments = serializers.SerializerMethodField()
     n_plans = serializers.SerializerMethodField()
+    method_version = serializers.SerializerMethodField(
+        help_text='The clinical-reference version the figures follow ("1" for snapshots made before v2).')
+    pgic_improved = serializers.SerializerMethodField()
+    ci95_pgic_improved = serializers.SerializerMethodField()
+    n_pgic = serializers.SerializerMethodField()
+    suppressed_figures = serializers.SerializerMethodField(
+        help_text="Top-level figures computed over fewer than 10 plans (clinical-reference §5): shown as n < 10.")
 
     class Meta:
         model = OutcomeReport
         fields = ["id", "status", "progress", "clinic", "start_from", "start_to", "as_of", "segment_by",
                   "requested_by", "requested_at", "started_at", "finished_at", "code_version", "error", "n_plans",
-                  "results", "adherence", "pain_curve", "segments"]
+                  "results", "adherence", "pain_curve", "segments", "method_version", "pgic_improved",
+                  "ci95_pgic_improved", "n_pgic", "suppressed_figures"]
         read_only_fields = fields
 
     def _part(self, report, name):
@@ -249,6 +257,21 @@ class ReportSerializer(serializers.ModelSerializer):
 
     def get_n_plans(self, report) -> int | None:
         return self._part(report, "n_plans")
+
+    def get_method_version(self, report) -> str | None:
+        return None if report.results is None else snapshot.method_version(report.results)
+
+    def get_pgic_improved(self, report) -> float | None:
+        return self._part(report, "pgic_improved")
+
+    def get_ci95_pgic_improved(self, report) -> list[float] | None:
+        return self._part(report, "ci95_pgic_improved")
+
+    def get_n_pgic(self, report) -> int | None:
+        return self._part(report, "n_pgic")
+
+    def get_suppressed_figures(self, report) -> list[str] | None:
+        return self._part(report, "suppressed_figures")
 
 
 class ReportExportQuerySerializer(serializers.Serializer):

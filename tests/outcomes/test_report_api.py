@@ -50,7 +50,9 @@ def test_a_real_worker_computes_a_requested_report(clinic):
     assert (pain["n_included"], pain["n_completers"], pain["mean_improvement"]) == (3, 3, pytest.approx(11 / 3))
     assert pain["responders_mcid"] == pytest.approx(2 / 3)
     assert (body["segments"][0]["segment"], body["segments"][0]["label"]) == (str(pt.pk), pt.full_name)
-    assert OutcomeReport.objects.get(pk=body["id"]).results["method_version"] == "2"
+    assert OutcomeReport.objects.get(pk=body["id"]).results["method_version"] == body["method_version"] == "2"
+    assert (body["n_pgic"], body["pgic_improved"], body["ci95_pgic_improved"]) == (0, None, None)
+    assert "pain_curve[12].mean_nprs" in body["suppressed_figures"]  # over 3 plans (§5 small cells)
     assert body["code_version"]
     csv = client.get(f"/api/v1/reports/outcomes/{body['id']}/export.csv")
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
@@ -143,3 +145,17 @@ def test_stale_reports_are_run_again_or_closed_so_no_progress_bar_waits_forever(
     assert states == {lost.pk: ("done", 1, False), fresh.pk: ("pending", 0, False), died.pk: ("done", 2, False),
                       died_too_often.pk: ("failed", settings.REPORT_MAX_ATTEMPTS, True),
                       working.pk: ("running", 1, False)}
+
+
+@pytest.mark.django_db
+def test_a_snapshot_made_before_v2_reads_as_method_version_1(client_for, manager, clinic):
+    from tests.report_snapshots import stored_report, v1_snapshot, v2_snapshot
+
+    old = stored_report(clinic, v1_snapshot(), requested_by=manager)
+    new = stored_report(clinic, v2_snapshot(), requested_by=manager)
+    client = client_for(manager)
+    old_body = client.get(f"/api/v1/reports/outcomes/{old.pk}/").json()
+    new_body = client.get(f"/api/v1/reports/outcomes/{new.pk}/").json()
+    assert (old_body["method_version"], old_body["n_pgic"], old_body["suppressed_figures"]) == ("1", None, None)
+    assert new_body["method_version"] == "2"
+    assert new_body["n_pgic"] == new.results["n_pgic"] and new_body["pgic_improved"] == new.results["pgic_improved"]
