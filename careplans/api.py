@@ -135,10 +135,14 @@ class AdherenceWeekSerializer(serializers.Serializer):
     week = serializers.IntegerField()
     start = serializers.DateField(read_only=True)
     end = serializers.DateField(read_only=True)
-    target = serializers.IntegerField(allow_null=True)
+    target = serializers.IntegerField(allow_null=True, help_text="ceil(full_target × active_days ÷ 7) "
+                                      "(clinical-reference §4 v2); null: the week does not count.")
     done = serializers.IntegerField()
     adherence = serializers.FloatField(allow_null=True)
     ended = serializers.BooleanField()
+    active_days = serializers.IntegerField(help_text="Days of the week the plan was active all day "
+                                                    "(not paused, not discharged).")
+    full_target = serializers.IntegerField(allow_null=True, help_text="The largest times_per_week in effect.")
 
 
 class AdherenceSerializer(serializers.Serializer):

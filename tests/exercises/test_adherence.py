@@ -305,4 +305,5 @@ def test_the_api_shows_the_effective_target_of_a_week_with_a_pause(api, patient,
     weeks = {week["week"]: week for week in response.json()["weeks"]}
     assert (weeks[1]["target"], weeks[1]["adherence"]) == (3, 1.0)
     assert (weeks[2]["target"], weeks[2]["done"], weeks[2]["adherence"]) == (2, 2, 1.0)
+    assert (weeks[2]["active_days"], weeks[2]["full_target"]) == (4, 3)  # Wed, Thu, Fri out
     assert response.json()["plan_adherence"] == 1.0
