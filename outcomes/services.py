@@ -16,6 +16,7 @@ from core.version import code_version
 from outcomes import report
 from outcomes.instruments import Code, phq9_self_harm_answer, raises_safety_alert, score_and_band
 from outcomes.models import Assessment, OutcomeReport
+from outcomes.review import review_if_no_improvement
 from patients.models import Alert
 from patients.services import alert_open
 
@@ -64,6 +65,7 @@ def _create(*, actor, patient, instrument, answers, collected_at, source, **extr
     if raises_safety_alert(instrument, answers):
         alert_open(patient=patient, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT, source_id=assessment.pk,
                    message=f"PHQ-9 item 9 (thoughts of self-harm) was answered above 0: {SAFETY_ACTION}")
+    review_if_no_improvement(assessment)  # clinical-reference §2 (v2): the week-4 review
     return assessment
 
 
