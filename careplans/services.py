@@ -6,7 +6,7 @@ from careplans.models import CarePlan, Goal, StatusChange, Visit
 from careplans.selectors import open_plans_of
 from core.clock import refuse_future
 from core.errors import Conflict, Forbidden, InvalidInput, StaleVersion
-from patients.models import RedFlagStatus
+from patients.models import MAY_ACTIVATE, RedFlagStatus
 
 Status = CarePlan.Status
 
@@ -112,9 +112,22 @@ def _transition(*, actor, plan_id: int, allowed_from: tuple, to: str, note: str 
     return plan
 
 
+RED_FLAG_REFUSALS = {
+    RedFlagStatus.NOT_SCREENED: "The patient has not been screened for red flags: a PT must complete the red-flag "
+                                "screen first.",
+    RedFlagStatus.POSITIVE: "The patient has positive red flags: a PT must record a clearance or referral first.",
+}
+
+
+def _check_red_flag_screen(status: str) -> None:
+    """Clinical-reference §2 (v2): activation only from none, cleared or referred. Only activation is
+    gated: an open plan of a patient screened before v2 goes on (pause, resume, discharge)."""
+    if status not in MAY_ACTIVATE:
+        raise Conflict(RED_FLAG_REFUSALS[status])
+
+
 def _check_can_activate(plan: CarePlan) -> None:
-    if plan.patient.red_flag_status == RedFlagStatus.POSITIVE:
-        raise Conflict("The patient has positive red flags: a PT must record a clearance or referral first.")
+    _check_red_flag_screen(plan.patient.red_flag_status)
     if not plan.goals.exists():
         raise Conflict("Add at least one goal with a measurable target before activating the plan.")
     if open_plans_of(plan.patient_id).exclude(pk=plan.pk).exists():

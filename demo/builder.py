@@ -22,7 +22,7 @@ from exercises import services as exercises
 from exercises.models import Exercise, ExerciseSession, SessionPrescription
 from outcomes import services as outcomes
 from patients import services as patients
-from patients.clinical import RedFlag
+from patients.clinical import LEGACY_RED_FLAGS, RedFlag
 from patients.models import PainRegion, RedFlagStatus, ReminderChannel, Sex, Symptom
 
 DEMO_CLINIC = "Demo Clinic"
@@ -47,6 +47,10 @@ GOALS = [
     (GoalCategory.PREVENTION, "Walk daily", "walk 30 min, 5 days a week"),
     (GoalCategory.MEDICATION_REDUCTION, "Reduce pain medication", "no NSAIDs on 5 of 7 days"),
 ]
+
+
+UNSCREENED_PATIENT = 3  # the one demo patient registered without a red-flag screen
+SCREEN_FLAGS = [flag for flag in RedFlag if flag not in LEGACY_RED_FLAGS]  # the v2 items a new screen asks
 
 
 @dataclass
@@ -101,6 +105,8 @@ def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, now: dt.
     today = local_today(zone, now)
     state = rng.choices(["none", "draft", "active", "paused", "discharged", "flagged"],
                         weights=[10, 6, 45, 5, 28, 6])[0]
+    if number == UNSCREENED_PATIENT:
+        state = "unscreened"  # registered without a red-flag screen: waits for one (clinical-reference §2, v2)
     # Plans started at most ~12 weeks ago (active) or long enough ago to be discharged.
     start = today - dt.timedelta(days=rng.randint(120, 200) if state == "discharged" else rng.randint(0, 84))
     onset_days = rng.choices([rng.randint(3, 41), rng.randint(42, 83), rng.randint(84, 1500)], weights=[2, 2, 6])[0]
@@ -108,7 +114,8 @@ def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, now: dt.
     first = fake.first_name_female() if sex == Sex.FEMALE else fake.first_name_male()
     last = fake.last_name()
     channel = rng.choices([ReminderChannel.EMAIL, ReminderChannel.SMS, ReminderChannel.NONE], weights=[6, 3, 1])[0]
-    flags = rng.sample(list(RedFlag), k=rng.randint(1, 2)) if state == "flagged" or rng.random() < 0.06 else []
+    flagged = state == "flagged" or rng.random() < 0.06
+    flags = rng.sample(SCREEN_FLAGS, k=rng.randint(1, 2)) if flagged and state != "unscreened" else []
     patient = patients.patient_create(
         actor=pt, clinic=staff.clinic, first_name=first, last_name=last, sex=sex,
         date_of_birth=today - dt.timedelta(days=rng.randint(19 * 365, 78 * 365)),
@@ -117,9 +124,9 @@ def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, now: dt.
             list(PainRegion), weights=[7, 1, 2, 0.5])[0],
         pain_onset_date=start - dt.timedelta(days=onset_days),
         symptoms=rng.sample(list(Symptom), k=rng.randint(1, 4)), red_flags=flags,
-        primary_pt=pt, coach=coach,
+        primary_pt=pt, coach=coach, red_flag_screened=state != "unscreened",
     )
-    if state in ("none", "flagged"):
+    if state in ("none", "flagged", "unscreened"):
         return
     if patient.red_flag_status == RedFlagStatus.POSITIVE:
         outcome = rng.choice([RedFlagStatus.CLEARED, RedFlagStatus.CLEARED, RedFlagStatus.REFERRED])

@@ -102,14 +102,23 @@ _PATIENTS_SQL = """
 
     INSERT INTO patients_patient (id, clinic_id, first_name, last_name, date_of_birth, sex, email, phone, timezone,
         reminder_channel, reminders_opted_out, pain_region, pain_onset_date, symptoms, red_flags,
-        red_flag_status, red_flag_review_note, primary_pt_id, coach_id, created_at, updated_at)
+        red_flag_status, red_flag_screened_by_id, red_flag_screened_at, red_flag_reviewed_by_id, red_flag_reviewed_at,
+        red_flag_review_note, primary_pt_id, coach_id, created_at, updated_at)
     SELECT patient_id, clinic_id, (%(first)s::text[])[1 + g %% 20], (%(last)s::text[])[1 + (g / 20) %% 10],
            today - (7000 + floor(random() * 18000))::int,
            CASE WHEN g %% 2 = 0 THEN 'female' ELSE 'male' END,
            'synthetic' || patient_id || '@example.org', '', tz,
            CASE WHEN g %% 10 < 6 THEN 'email' WHEN g %% 10 < 9 THEN 'sms' ELSE 'none' END, false,
            CASE WHEN g %% 10 < 7 THEN 'low_back' WHEN g %% 10 < 9 THEN 'neck' ELSE 'upper_back' END,
-           s - (3 + floor(random() * 700))::int, ARRAY['pain_sitting', 'morning_stiffness'], '{}', 'none', '',
+           s - (3 + floor(random() * 700))::int, ARRAY['pain_sitting', 'morning_stiffness'],
+           -- every patient screened before the plan (clinical-reference §2, v2): mostly no flag; one in 40
+           -- with a flag cleared, one in 40 referred on, so that the plan could be activated
+           CASE g %% 40 WHEN 0 THEN ARRAY['history_of_cancer'] WHEN 20 THEN ARRAY['minor_trauma_at_risk']
+                ELSE '{}' END,
+           CASE g %% 40 WHEN 0 THEN 'cleared' WHEN 20 THEN 'referred' ELSE 'none' END,
+           pt, (s - 1)::timestamp AT TIME ZONE tz,
+           CASE WHEN g %% 20 = 0 THEN pt END, CASE WHEN g %% 20 = 0 THEN (s - 1)::timestamp AT TIME ZONE tz END,
+           CASE WHEN g %% 20 = 0 THEN 'Reviewed at evaluation; no serious pathology suspected.' ELSE '' END,
            pt, coach, %(now)s, %(now)s
     FROM synth_patients;
 """

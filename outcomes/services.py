@@ -23,6 +23,7 @@ from outcomes.instruments import (
     score_and_band,
 )
 from outcomes.models import Assessment, OutcomeReport
+from outcomes.review import review_if_no_improvement
 from outcomes.selectors import plan_started_by
 from patients.models import Alert
 from patients.services import alert_open
@@ -97,6 +98,7 @@ def _create(*, actor, patient, instrument, answers, collected_at, source, **extr
     if raises_safety_alert(instrument, answers):
         alert_open(patient=patient, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT, source_id=assessment.pk,
                    message=f"PHQ-9 item 9 (thoughts of self-harm) was answered above 0: {SAFETY_ACTION}")
+    review_if_no_improvement(assessment)  # clinical-reference §2 (v2): the week-4 review
     return assessment
 
 

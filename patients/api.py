@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -19,7 +19,7 @@ from exercises.selectors import plan_adherence_sql
 from outcomes.selectors import psfs_first_activities
 from patients import clinical, services
 from patients.models import Alert, Patient, RedFlagStatus
-from patients.selectors import alerts_visible_to, patients_visible_to
+from patients.selectors import alert_rank, alerts_visible_to, patients_visible_to, severity_rank
 
 
 def _pts(user):
@@ -48,9 +48,9 @@ class PatientSerializer(serializers.ModelSerializer):
             "id", "clinic", "first_name", "last_name", "date_of_birth", "age", "age_risk_factor", "sex",
             "email", "phone", "timezone", "reminder_channel", "reminders_opted_out", "pain_region",
             "pain_onset_date", "episode_type", "symptoms", "red_flags", "red_flag_categories",
-            "red_flag_status", "red_flag_reviewed_by", "red_flag_reviewed_at", "red_flag_review_note",
-            "primary_pt", "coach", "active_care_plan", "adherence", "open_alerts", "created_at", "updated_at",
-            "suspect_dates",
+            "red_flag_status", "red_flag_screened_by", "red_flag_screened_at", "red_flag_reviewed_by",
+            "red_flag_reviewed_at", "red_flag_review_note", "primary_pt", "coach", "active_care_plan", "adherence",
+            "open_alerts", "created_at", "updated_at", "suspect_dates",
         ]
         read_only_fields = fields
 
@@ -81,12 +81,19 @@ class PatientInputSerializer(serializers.ModelSerializer):
     clinic = ScopedPrimaryKeyRelatedField(
         scope=clinics_visible_to, required=False, help_text="Admins only; staff always create in their own clinic."
     )
+    red_flag_screened = serializers.BooleanField(
+        required=False,
+        help_text="The red-flag screen was completed (clinical-reference §2, v2). Absent or false: the patient is "
+                  "`not_screened` and no plan can be activated until the screen is completed; true with no flag: "
+                  "`none`. Any flag in `red_flags` is a positive screen, whatever this says. On an update, true "
+                  "completes a not-screened patient's screen; false never undoes one.")
 
     class Meta:
         model = Patient
         fields = [
             "first_name", "last_name", "date_of_birth", "sex", "email", "phone", "timezone", "reminder_channel",
-            "pain_region", "pain_onset_date", "symptoms", "red_flags", "primary_pt", "coach", "clinic",
+            "pain_region", "pain_onset_date", "symptoms", "red_flags", "red_flag_screened", "primary_pt", "coach",
+            "clinic",
         ]
 
 
@@ -120,9 +127,15 @@ def patient_list(user):
 
 def patients_in_work_order(patients, *then):
     """A work list of `patient_list` rows: patients with an unacknowledged alert first (clinical-reference
-    §2, v2: an alert stays at the top of every work list), then in the order `then` asks for."""
-    alert_first = Case(When(open_alert_count__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return patients.order_by(alert_first, *then)
+    §2, v2: an alert stays at the top of every work list), emergency and urgent ones before review ones,
+    then in the order `then` asks for."""
+    return patients.order_by(alert_rank(OuterRef("pk")), *then)
+
+
+class RedFlagScreenSerializer(serializers.Serializer):
+    red_flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=clinical.RedFlag.choices), max_length=len(clinical.RedFlag),
+        help_text="The flags found; an empty list completes the screen with no flag (status `none`).")
 
 
 class RedFlagReviewSerializer(serializers.Serializer):
@@ -149,6 +162,7 @@ class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveMo
         "create": Cap.WRITE_PATIENT,
         "partial_update": Cap.WRITE_PATIENT,
         "review_red_flags": Cap.REVIEW_RED_FLAGS,
+        "screen_red_flags": Cap.REVIEW_RED_FLAGS,
         "reminder_opt_out": Cap.SET_REMINDER_PREFERENCE,
         "reminder_opt_in": Cap.SET_REMINDER_PREFERENCE,
         # what a PSFS form offers: those who record assessments, the patient app included
@@ -179,6 +193,15 @@ class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveMo
         serializer.is_valid(raise_exception=True)
         changes = {k: v for k, v in serializer.validated_data.items() if k != "clinic"}
         services.patient_update(actor=request.user, patient_id=patient.pk, **changes)
+        return Response(self._read(patient.pk))
+
+    @extend_schema(request=RedFlagScreenSerializer, responses=PatientSerializer)
+    @action(detail=True, methods=["post"], url_path="red-flags/screen")
+    def screen_red_flags(self, request, pk=None):
+        """Complete the red-flag screen of a patient registered without one (409 once screened)."""
+        patient = self.get_object()
+        services.patient_complete_red_flag_screen(actor=request.user, patient_id=patient.pk,
+                                                  **self.validated(RedFlagScreenSerializer))
         return Response(self._read(patient.pk))
 
     @extend_schema(request=RedFlagReviewSerializer, responses=PatientSerializer)
@@ -248,7 +271,7 @@ class AlertViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveMode
     }
 
     def selector(self, user):
-        return alerts_visible_to(user).order_by("-acknowledged_at", "-opened_at", "-id")
+        return alerts_visible_to(user).order_by("-acknowledged_at", severity_rank(), "-opened_at", "-id")
 
     @extend_schema(request=AcknowledgeSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])

@@ -42,10 +42,17 @@ class Symptom(models.TextChoices):
 
 
 class RedFlagStatus(models.TextChoices):
-    NONE = "none"
-    POSITIVE = "positive"
-    CLEARED = "cleared"
-    REFERRED = "referred"
+    """clinical-reference §2 (v2): the screen is explicit; a plan can be activated only from
+    `MAY_ACTIVATE`."""
+
+    NOT_SCREENED = "not_screened", "Not screened"
+    NONE = "none", "None"
+    POSITIVE = "positive", "Positive"
+    CLEARED = "cleared", "Cleared"
+    REFERRED = "referred", "Referred"
+
+
+MAY_ACTIVATE = (RedFlagStatus.NONE, RedFlagStatus.CLEARED, RedFlagStatus.REFERRED)
 
 
 phone_validator = RegexValidator(r"^\+?[0-9][0-9 ()-]{5,24}$", "Enter a phone number such as +1 555 010 0100.")
@@ -67,7 +74,12 @@ class Patient(models.Model):
     pain_onset_date = models.DateField()
     symptoms = ArrayField(models.CharField(max_length=40, choices=Symptom.choices), default=list, blank=True)
     red_flags = ArrayField(models.CharField(max_length=40, choices=RedFlag.choices), default=list, blank=True)
-    red_flag_status = models.CharField(max_length=10, choices=RedFlagStatus.choices, default=RedFlagStatus.NONE)
+    red_flag_status = models.CharField(max_length=12, choices=RedFlagStatus.choices,
+                                       default=RedFlagStatus.NOT_SCREENED)
+    red_flag_screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Who completed the red-flag screen (empty for screens recorded before v2).")
+    red_flag_screened_at = models.DateTimeField(null=True, blank=True)
     red_flag_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -102,6 +114,11 @@ class Patient(models.Model):
                 | (models.Q(red_flag_reviewed_by__isnull=False) & ~models.Q(red_flag_review_note="")),
                 name="patient_red_flag_review_has_reviewer_and_note",
             ),
+            models.CheckConstraint(  # a ticked flag is a positive screen (clinical-reference §2, v2)
+                condition=~models.Q(red_flag_status=RedFlagStatus.NOT_SCREENED)
+                | (models.Q(red_flags=[]) & models.Q(red_flag_screened_at__isnull=True)),
+                name="patient_not_screened_has_no_flags",
+            ),
         ]
         triggers = audit_triggers(patient="r.id", clinic="r.clinic_id")
 
@@ -115,15 +132,18 @@ class Patient(models.Model):
 
 class Alert(models.Model):
     """Something a clinician must see and acknowledge: a positive red-flag screen (clinical-reference
-    §2) or a PHQ-9 item-9 safety answer (§1). Stays open until acknowledged with a note."""
+    §2), a PHQ-9 item-9 safety answer (§1) or no improvement at week 4 (§2, v2). Stays open until
+    acknowledged with a note."""
 
     class Kind(models.TextChoices):
         RED_FLAG = "red_flag"
         SAFETY = "safety"
+        NO_IMPROVEMENT = "no_improvement", "No improvement at week 4"
 
     class Severity(models.TextChoices):
-        URGENT = "urgent"
-        EMERGENCY = "emergency"
+        EMERGENCY = "emergency", "Emergency"
+        URGENT = "urgent", "Urgent"
+        REVIEW = "review", "Review"  # for the PT; after urgent and emergency alerts, above routine work
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -1,4 +1,4 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Exists, IntegerField, Q, QuerySet, Value, When
 
 from accounts.roles import Role
 from patients.models import Alert, Patient
@@ -24,3 +24,22 @@ def alerts_visible_to(user) -> QuerySet[Alert]:
 
 def open_alerts(patient: Patient) -> QuerySet[Alert]:
     return patient.alerts.filter(acknowledged_at__isnull=True)
+
+
+# clinical-reference §2 (v2): emergency and urgent alerts first; a review alert (no improvement at week 4)
+# after them, but still above routine work
+SEVERITY_ORDER = (Alert.Severity.EMERGENCY, Alert.Severity.URGENT, Alert.Severity.REVIEW)
+
+
+def severity_rank() -> Case:
+    """An alert's place in SEVERITY_ORDER, for `order_by`."""
+    return Case(*(When(severity=severity, then=Value(rank)) for rank, severity in enumerate(SEVERITY_ORDER)),
+                output_field=IntegerField())
+
+
+def alert_rank(patient_ref) -> Case:
+    """A patient's place in a work list: 0 with an open emergency or urgent alert, 1 with only an open
+    review alert, 2 without an open alert (`patient_ref`: OuterRef to the patient's id)."""
+    open_ones = Alert.objects.filter(patient=patient_ref, acknowledged_at__isnull=True)
+    return Case(When(Exists(open_ones.exclude(severity=Alert.Severity.REVIEW)), then=Value(0)),
+                When(Exists(open_ones), then=Value(1)), default=Value(2), output_field=IntegerField())

@@ -9,7 +9,7 @@ from accounts.selectors import clinicians_of_clinic
 from core.clock import local_today
 from core.errors import Conflict, InvalidInput
 from core.outbox import never_give_up, outbox_add
-from patients.clinical import RED_FLAG_CATEGORY, is_emergency
+from patients.clinical import RedFlagCategory, emergency_categories, red_flag_categories
 from patients.models import Alert, Patient, RedFlagStatus, ReminderChannel
 
 
@@ -39,17 +39,26 @@ def _validate_team(clinic_id: int, fields: dict) -> None:
             raise InvalidInput({name: ["Choose a member of the patient's clinic."]})
 
 
+# what each emergency condition of clinical-reference §2 (v2) is, in the alert's words
+EMERGENCY_CONCERNS = {
+    RedFlagCategory.CAUDA_EQUINA: "possible cauda equina syndrome",
+    RedFlagCategory.VASCULAR: "possible abdominal aortic aneurysm (vascular emergency)",
+}
+EMERGENCY_ACTION = "Arrange same-day emergency assessment (emergency department) today."
+
+
 def _open_red_flag_alert(patient: Patient, new_flags: list[str]) -> Alert:
-    categories = sorted({RED_FLAG_CATEGORY[flag].label for flag in new_flags})
-    if is_emergency(new_flags):
+    """Clinical-reference §2 (v2): an emergency condition opens an emergency alert that says what to
+    arrange; any other flag an urgent one."""
+    conditions = ", ".join(RedFlagCategory(category).label for category in red_flag_categories(new_flags))
+    emergencies = emergency_categories(new_flags)
+    if emergencies:
         severity = Alert.Severity.EMERGENCY
-        message = (
-            "EMERGENCY: possible cauda equina syndrome. Arrange same-day emergency assessment. "
-            f"Red flags: {', '.join(categories)}."
-        )
+        concerns = " and ".join(EMERGENCY_CONCERNS[category] for category in emergencies)
+        message = f"EMERGENCY: {concerns}. {EMERGENCY_ACTION} Red flags: {conditions}."
     else:
         severity = Alert.Severity.URGENT
-        message = f"Positive red-flag screen ({', '.join(categories)}): review before activating a care plan."
+        message = f"Positive red-flag screen ({conditions}): review before activating a care plan."
     return alert_open(patient=patient, kind=Alert.Kind.RED_FLAG, severity=severity, message=message)
 
 
@@ -64,15 +73,20 @@ def alert_open(*, patient: Patient, kind: str, severity: str, message: str, sour
     return alert
 
 
-def alert_recipients(patient: Patient) -> set:
-    """Clinical-reference §2 (v2): the patient's PT and coach; when neither is an active staff member,
-    every active PT and manager of the clinic. Never nobody: with no one to tell, the delivery fails
-    and the outbox tries again until someone can be told."""
-    care_team = {user for user in (patient.primary_pt, patient.coach) if user and user.is_active}
+def alert_recipients(patient: Patient, *, pt_only: bool = False) -> set:
+    """Clinical-reference §2 (v2): the patient's PT and coach (only the PT for a review alert, `pt_only`);
+    when none of them is an active staff member, every active PT and manager of the clinic. Never
+    nobody: with no one to tell, the delivery fails and the outbox tries again until someone can be told."""
+    team = (patient.primary_pt,) if pt_only else (patient.primary_pt, patient.coach)
+    care_team = {user for user in team if user and user.is_active}
     staff = care_team or set(clinicians_of_clinic(patient.clinic_id, [Role.PT, Role.MANAGER]))
     if not staff:
         raise RuntimeError(f"No active PT or manager in clinic {patient.clinic_id} to tell of an alert.")
     return staff
+
+
+URGENCY_WORDS = {Alert.Severity.EMERGENCY: "EMERGENCY", Alert.Severity.URGENT: "Urgent",
+                 Alert.Severity.REVIEW: "Review"}
 
 
 @never_give_up  # an outage delays an alert, it never loses it
@@ -84,8 +98,8 @@ def alert_notify_staff(*, alert_id: int, idempotency_key: str = "") -> int:
     alert = Alert.objects.select_related("patient__primary_pt", "patient__coach").filter(pk=alert_id).first()
     if alert is None or alert.acknowledged_at is not None:
         return 0
-    staff = alert_recipients(alert.patient)
-    urgency = "EMERGENCY" if alert.severity == Alert.Severity.EMERGENCY else "Urgent"
+    staff = alert_recipients(alert.patient, pt_only=alert.severity == Alert.Severity.REVIEW)
+    urgency = URGENCY_WORDS[alert.severity]
     link = f"{settings.SITE_URL}{reverse('web:patient', args=[alert.patient_id])}#alerts"
     headers = {"Message-ID": f"<alert-{alert.pk}-{idempotency_key}@moverx>"} if idempotency_key else {}
     EmailMessage(
@@ -108,25 +122,40 @@ def _unique(values) -> list:
     return list(dict.fromkeys(values))
 
 
+def _apply_screen(patient: Patient, *, actor, screened: bool, new_flags: list[str]) -> None:
+    """Clinical-reference §2 (v2): the screen is explicit. A newly ticked flag is a positive screen
+    whatever `screened` says (a careful clinician treats a ticked flag as found, never drops it);
+    `screened` with no flag completes a not-screened patient's screen as `none`. Otherwise nothing
+    changes: a screened patient cannot become unscreened."""
+    if new_flags:
+        patient.red_flag_status = RedFlagStatus.POSITIVE
+    elif screened and patient.red_flag_status == RedFlagStatus.NOT_SCREENED:
+        patient.red_flag_status = RedFlagStatus.NONE
+    else:
+        return
+    patient.red_flag_screened_by, patient.red_flag_screened_at = actor, timezone.now()
+
+
 @transaction.atomic
-def patient_create(*, actor, clinic, **fields) -> Patient:
-    """Register a patient at intake (DESIGN.md, care journey step 1)."""
+def patient_create(*, actor, clinic, red_flag_screened: bool = False, **fields) -> Patient:
+    """Register a patient at intake (DESIGN.md, care journey step 1). Without a completed red-flag
+    screen (`red_flag_screened`, or a ticked flag) the patient is `not_screened`: registered, but no
+    plan can be activated until the screen is done (clinical-reference §2, v2)."""
     fields["symptoms"] = _unique(fields.get("symptoms", []))
     fields["red_flags"] = _unique(fields.get("red_flags", []))
     _validate_dates(fields)
     _validate_contact(fields)
     _validate_team(clinic.pk, fields)
-    flagged = _newly_flagged(fields["red_flags"], old_flags=[])
-    if flagged:
-        fields["red_flag_status"] = RedFlagStatus.POSITIVE
-    patient = Patient.objects.create(clinic=clinic, created_by=actor, **fields)
-    if flagged:
-        _open_red_flag_alert(patient, flagged)
+    patient = Patient(clinic=clinic, created_by=actor, **fields)
+    _apply_screen(patient, actor=actor, screened=red_flag_screened, new_flags=patient.red_flags)
+    patient.save()
+    if patient.red_flags:
+        _open_red_flag_alert(patient, patient.red_flags)
     return patient
 
 
 @transaction.atomic
-def patient_update(*, actor, patient_id: int, **changes) -> Patient:
+def patient_update(*, actor, patient_id: int, red_flag_screened: bool = False, **changes) -> Patient:
     patient = Patient.objects.select_for_update(no_key=True).get(pk=patient_id)
     old_flags = list(patient.red_flags)
     for name in ("symptoms", "red_flags"):
@@ -140,11 +169,27 @@ def patient_update(*, actor, patient_id: int, **changes) -> Patient:
     _validate_contact(current)
     _validate_team(patient.clinic_id, changes)
     flagged = _newly_flagged(patient.red_flags, old_flags)
-    if flagged:
-        patient.red_flag_status = RedFlagStatus.POSITIVE
+    _apply_screen(patient, actor=actor, screened=red_flag_screened, new_flags=flagged)
     patient.save()
     if flagged:
         _open_red_flag_alert(patient, flagged)
+    return patient
+
+
+@transaction.atomic
+def patient_complete_red_flag_screen(*, actor, patient_id: int, red_flags: list[str]) -> Patient:
+    """A PT completes the screen of a patient registered without one (clinical-reference §2, v2):
+    no flag found makes the status `none`; any flag `positive`, with its alert."""
+    patient = Patient.objects.select_for_update(no_key=True).get(pk=patient_id)
+    if patient.red_flag_status != RedFlagStatus.NOT_SCREENED:
+        raise Conflict(f"The red-flag screen was already completed (status '{patient.red_flag_status}'); "
+                       "record a new flag on the intake instead.")
+    patient.red_flags = _unique(red_flags)
+    _apply_screen(patient, actor=actor, screened=True, new_flags=patient.red_flags)
+    patient.save(update_fields=["red_flags", "red_flag_status", "red_flag_screened_by", "red_flag_screened_at",
+                                "updated_at"])
+    if patient.red_flags:
+        _open_red_flag_alert(patient, patient.red_flags)
     return patient
 
 

@@ -7,7 +7,7 @@ from accounts.models import Clinic, User
 from accounts.roles import Role
 from careplans.models import CarePlan, Goal, GoalCategory
 from core.clock import local_today
-from patients.models import PainRegion, Patient, ReminderChannel
+from patients.models import PainRegion, Patient, RedFlagStatus, ReminderChannel
 
 PASSWORD = "correct-horse-battery-staple"
 # Hashing with Argon2 is deliberately slow: hash once, share the hash.
@@ -62,6 +62,8 @@ class PatientFactory(factory.django.DjangoModelFactory):
     reminder_channel = ReminderChannel.EMAIL
     pain_region = PainRegion.LOW_BACK
     pain_onset_date = factory.LazyFunction(lambda: today() - dt.timedelta(days=120))
+    # screened with no flag, so that plans can be activated; the product's default is `not_screened`
+    red_flag_status = RedFlagStatus.NONE
 
 
 class CarePlanFactory(factory.django.DjangoModelFactory):

@@ -28,6 +28,7 @@ class Side:
     integration: object
     patient: object  # no open plan, care team pt + coach
     flagged_patient: object  # red-flag status positive, open alert
+    unscreened_patient: object  # red-flag status not_screened (clinical-reference §2, v2)
     draft_plan: object
     active_plan: object
     paused_plan: object
@@ -90,6 +91,7 @@ def build_side(name: str, tz: str) -> Side:
         clinic=clinic, pt=pt, coach=coach, manager=manager, integration=integration,
         patient=patient(),
         flagged_patient=flagged,
+        unscreened_patient=patient(red_flag_status=RedFlagStatus.NOT_SCREENED),
         draft_plan=plan(CarePlan.Status.DRAFT),
         active_plan=active,
         paused_plan=plan(CarePlan.Status.PAUSED),

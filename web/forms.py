@@ -14,7 +14,7 @@ from core.bounds import BoundedDateFormField, BoundedDateTimeFormField, Kind
 from exercises.models import ChangeReason, Side
 from outcomes.instruments import PGIC_ANSWERS, Code
 from outcomes.models import OutcomeReport
-from patients.clinical import RedFlag
+from patients.clinical import red_flags_by_category
 from patients.models import Patient, RedFlagStatus, Symptom
 
 MODIFY_REASONS = [choice for choice in ChangeReason.choices if choice[0] != ChangeReason.PRESCRIBED]
@@ -32,8 +32,16 @@ class IntakeForm(forms.ModelForm):
     onset after birth); `patients.services` decides the rest and answers in the same words as the API."""
 
     symptoms = any_of(Symptom.choices)
-    red_flags = any_of(RedFlag.choices, help_text="A new red flag makes the status positive and alerts the care "
-                                                  "team; removing one does not clear it.")
+    # clinical-reference §2 (v2): asked explicitly, no answer preselected; only at registration (a
+    # registered patient's screen is completed on the patient's page)
+    red_flag_screened = forms.TypedChoiceField(
+        label="Red-flag screen completed?", widget=forms.RadioSelect, coerce=lambda answer: answer == "yes",
+        choices=[("yes", "Yes: I asked about every red flag below"), ("no", "No: not yet (no plan can be activated "
+                                                                            "until the screen is completed)")],
+        help_text="A ticked red flag counts as a positive screen, whatever the answer here.")
+    red_flags = any_of([], help_text="Tick every flag found. A new red flag makes the status positive and alerts the "
+                                     "care team (an emergency for cauda equina or vascular signs); removing one does "
+                                     "not clear it.")
     date_of_birth = BoundedDateFormField(kind=Kind.PAST_DATE, widget=DATE)
     pain_onset_date = BoundedDateFormField(kind=Kind.PAST_DATE, widget=DATE)
 
@@ -43,8 +51,13 @@ class IntakeForm(forms.ModelForm):
                   "pain_region", "pain_onset_date", "symptoms", "red_flags", "primary_pt", "coach"]
         help_texts = {"timezone": "IANA name, e.g. America/New_York"}
 
+    field_order = [*Meta.fields[:Meta.fields.index("red_flags")], "red_flag_screened"]
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["red_flags"].choices = red_flags_by_category(self.instance.red_flags)
+        if self.instance.pk:
+            del self.fields["red_flag_screened"]
         self.fields["primary_pt"].queryset = clinicians_visible_to(user, Role.PT).order_by("last_name", "first_name")
         self.fields["coach"].queryset = clinicians_visible_to(user, Role.COACH).order_by("last_name", "first_name")
         self.fields["primary_pt"].label = "Primary PT"
@@ -105,6 +118,14 @@ def _psfs_answers(text: str) -> list[dict]:
         label, _, rating = line.rpartition(":")
         activities.append({"label": label.strip(), "rating": int(rating)})
     return activities
+
+
+class RedFlagScreenForm(forms.Form):
+    """Complete the screen of a patient registered without one (clinical-reference §2, v2)."""
+
+    red_flags = any_of(red_flags_by_category(), label="Red flags found",
+                       help_text="Leave every box unticked when the screen found none.")
+    completed = forms.BooleanField(label="I asked the patient about every red flag above")
 
 
 class RedFlagReviewForm(forms.Form):

@@ -30,6 +30,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/", patients.patient_detail, name="patient"),
     path("patients/<int:patient_id>/intake/", patients.patient_intake, name="patient_intake"),
     path("patients/<int:patient_id>/red-flags/", patients.review_red_flags, name="review_red_flags"),
+    path("patients/<int:patient_id>/red-flags/screen/", patients.screen_red_flags, name="screen_red_flags"),
     path("patients/<int:patient_id>/alerts/<int:alert_id>/acknowledge/", patients.acknowledge_alert,
          name="acknowledge_alert"),
     path("patients/<int:patient_id>/plans/", patients.create_plan, name="create_plan"),

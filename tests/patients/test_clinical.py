@@ -3,7 +3,20 @@ import datetime as dt
 import pytest
 from django.db.models import DateField, F, Value
 
-from patients.clinical import age, age_is_risk_factor, episode_type, episode_type_sql, is_emergency
+from patients.clinical import (
+    EMERGENCY_CATEGORIES,
+    LEGACY_RED_FLAGS,
+    RED_FLAG_CATEGORIES,
+    RedFlag,
+    RedFlagCategory,
+    age,
+    age_is_risk_factor,
+    emergency_categories,
+    episode_type,
+    episode_type_sql,
+    red_flag_categories,
+    red_flags_by_category,
+)
 from patients.models import Patient
 
 START = dt.date(2026, 3, 1)
@@ -28,12 +41,45 @@ def test_episode_type_sql_agrees_with_python(patient, days_before_start):
 
 
 @pytest.mark.parametrize(
-    ("flags", "emergency"),
-    [([], False), (["major_trauma"], False), (["history_of_cancer", "infection_risk"], False),
-     (["saddle_anaesthesia"], True), (["bladder_dysfunction"], True), (["progressive_neuro_deficit"], True)],
+    ("flags", "emergencies"),
+    [([], []), (["major_trauma"], []), (["history_of_cancer", "infection_risk"], []),
+     (["saddle_anaesthesia"], ["cauda_equina"]), (["bladder_dysfunction"], ["cauda_equina"]),
+     (["progressive_neuro_deficit"], ["cauda_equina"]), (["bowel_dysfunction"], ["cauda_equina"]),
+     (["sexual_dysfunction"], ["cauda_equina"]), (["bilateral_leg_symptoms"], ["cauda_equina"]),
+     (["pulsatile_abdominal_mass"], ["vascular"]),
+     (["known_osteoporosis", "pulsatile_abdominal_mass", "saddle_anaesthesia"], ["cauda_equina", "vascular"])],
 )
-def test_cauda_equina_flags_are_emergencies(flags, emergency):
-    assert is_emergency(flags) is emergency
+def test_cauda_equina_and_vascular_flags_are_emergencies(flags, emergencies):
+    """Clinical-reference §2 (v2): the two emergency classes."""
+    assert emergency_categories(flags) == emergencies
+
+
+@pytest.mark.parametrize(("flag", "categories"), [
+    ("major_trauma", ["fracture"]), ("minor_trauma_at_risk", ["fracture"]), ("prolonged_corticosteroids", ["fracture"]),
+    ("known_osteoporosis", ["fracture"]), ("structural_deformity", ["fracture"]),
+    ("history_of_cancer", ["cancer"]), ("unexplained_weight_loss", ["cancer"]),
+    ("pain_worse_lying_or_night", ["cancer"]), ("thoracic_pain", ["cancer"]),
+    ("fever_or_chills", ["infection"]), ("infection_risk", ["infection"]), ("history_of_tuberculosis", ["infection"]),
+    # the pre-v2 combined item points to both conditions it covers, so neither is missed
+    ("fever_chills_weight_loss", ["cancer", "infection"]),
+])
+def test_every_flag_has_its_v2_class(flag, categories):
+    assert red_flag_categories([flag]) == categories
+
+
+def test_the_old_category_is_gone_and_every_flag_is_classed():
+    assert "tumour_or_infection" not in RedFlagCategory.values
+    assert set(RED_FLAG_CATEGORIES) == set(RedFlag)
+    assert set(EMERGENCY_CATEGORIES) == {"cauda_equina", "vascular"}
+
+
+def test_the_form_groups_by_class_and_offers_an_older_item_only_to_a_patient_who_has_it():
+    groups = dict(red_flags_by_category())
+    assert list(groups) == [category.label for category in RedFlagCategory]
+    offered = {code for flags in groups.values() for code, _ in flags}
+    assert offered == set(RedFlag) - set(LEGACY_RED_FLAGS)
+    kept = {code for _, flags in red_flags_by_category(["fever_chills_weight_loss"]) for code, _ in flags}
+    assert "fever_chills_weight_loss" in kept
 
 
 @pytest.mark.parametrize(("born", "years", "risk"), [

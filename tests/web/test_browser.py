@@ -112,12 +112,44 @@ def test_pt_registers_a_patient_whose_red_flag_raises_an_alert(page, clinic, tea
     page.get_by_label("Pain onset date").fill((today() - dt.timedelta(days=20)).isoformat())
     page.get_by_label("Pain when bending").check()
     page.get_by_label("Recent bladder dysfunction").check()
+    page.get_by_label("Yes: I asked about every red flag below").check()
     page.get_by_role("button", name="Register patient").click()
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", name="Ines Varga")).to_be_visible()
     expect(page.locator("#alerts").get_by_text("possible cauda equina syndrome")).to_be_visible()
+    expect(page.locator("#alerts").get_by_text("same-day emergency assessment")).to_be_visible()
     expect(page.get_by_text("(acute)")).to_be_visible()
     shot(page, "pt-new-patient")
+
+
+def test_pt_must_answer_the_screen_question_then_completes_the_screen_on_the_record(page, clinic, team):
+    """Clinical-reference §2 (v2): no answer is preselected; registered without a screen, the patient
+    is 'Not screened' until the PT completes it on the record."""
+    sign_in(page, team["pt"])
+    page.get_by_role("link", name="New patient").click()
+    page.get_by_label("First name").fill("Tomas")
+    page.get_by_label("Last name").fill("Berg")
+    page.get_by_label("Date of birth").fill("1980-06-01")
+    page.get_by_label("Email").fill("tomas@example.org")
+    page.get_by_label("Pain region").select_option("low_back")
+    page.get_by_label("Pain onset date").fill((today() - dt.timedelta(days=60)).isoformat())
+    expect(page.get_by_label("Yes: I asked about every red flag below")).not_to_be_checked()
+    expect(page.get_by_label("No: not yet", exact=False)).not_to_be_checked()
+    page.get_by_role("button", name="Register patient").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("Please correct the fields marked below")).to_be_visible()
+    page.get_by_label("No: not yet", exact=False).check()
+    page.get_by_role("button", name="Register patient").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("heading", name="Tomas Berg")).to_be_visible()
+    expect(page.locator("#intake").get_by_text("Not screened")).to_be_visible()
+    screen = page.get_by_role("form", name="Complete the red-flag screen")
+    screen.get_by_label("I asked the patient about every red flag above").check()
+    screen.get_by_role("button", name="Record the screen").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("Red-flag screen recorded: no red flag.")).to_be_visible()
+    expect(page.locator("#intake").get_by_text("Not screened")).to_have_count(0)
+    shot(page, "pt-red-flag-screen")
 
 
 def test_a_clinician_turns_on_two_factor_and_signs_in_with_a_code(page, team):

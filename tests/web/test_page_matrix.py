@@ -53,7 +53,7 @@ def intake(side, **changes):
               "sex": patient.sex, "email": patient.email, "phone": patient.phone, "timezone": patient.timezone,
               "reminder_channel": patient.reminder_channel, "pain_region": patient.pain_region,
               "pain_onset_date": patient.pain_onset_date, "symptoms": patient.symptoms, "red_flags": patient.red_flags,
-              "primary_pt": side.pt.pk, "coach": side.coach.pk}
+              "primary_pt": side.pt.pk, "coach": side.coach.pk, "red_flag_screened": "yes"}
     return {name: value for name, value in (fields | changes).items() if value is not None}
 
 
@@ -67,6 +67,8 @@ PAGES = {
     ("patient_intake", "post"): post({"pt"}, ("patient",), lambda side: intake(side, phone="+1 555 010 0199")),
     ("review_red_flags", "post"): post({"pt"}, ("flagged_patient",),
                                        lambda side: {"outcome": "cleared", "note": "Imaging clear"}),
+    ("screen_red_flags", "post"): post({"pt"}, ("unscreened_patient",),
+                                       lambda side: {"red_flags": [], "completed": "on"}),
     ("acknowledge_alert", "post"): post({"pt", "coach"}, ("flagged_patient", "alert"), lambda side: {"note": "Seen"}),
     ("create_plan", "post"): post({"pt"}, ("patient",), lambda side: {
         "start_date": today().isoformat(), "goal_category": "pain", "goal_description": "Sit longer",

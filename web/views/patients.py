@@ -40,6 +40,7 @@ from patients import clinical
 from patients import services as patient_services
 from patients.api import PatientFilter, patient_list, patients_in_work_order
 from patients.models import RedFlagStatus, Symptom
+from patients.selectors import SEVERITY_ORDER
 from web import charts, forms
 from web.access import requires, scoped
 from web.views.common import act, add_errors, invalid, submit
@@ -156,7 +157,8 @@ def _patient_page(request, patient_id, *, refused=None):
         "may_lead": plan is not None and plan_services.may_lead(user, plan),
         "prescriptions": prescriptions,
         "timeline": _timeline(plan, versions, assessments, check_ins, alerts),
-        "open_alerts": [alert for alert in alerts if alert.is_open],
+        "open_alerts": sorted((alert for alert in alerts if alert.is_open), key=lambda alert: (
+            SEVERITY_ORDER.index(alert.severity))),
         "weeks": weeks,
         "plan_adherence": plan.adherence if plan else None,
         "assessment_table": _local_dates(list(reversed(assessments))[:40], patient.timezone),
@@ -177,7 +179,8 @@ def _patient_page(request, patient_id, *, refused=None):
                                                        ("lead", Cap.LEAD_CARE_PLAN),
                                                        ("write", Cap.WRITE_PATIENT),
                                                        ("measure", Cap.RECORD_ASSESSMENT)]},
-        "forms": {"red_flags": forms.RedFlagReviewForm(), "plan": forms.CarePlanForm(initial={"start_date": today}),
+        "forms": {"red_flags": forms.RedFlagReviewForm(), "screen": forms.RedFlagScreenForm(),
+                  "plan": forms.CarePlanForm(initial={"start_date": today}),
                   "check_in": forms.CheckInForm(initial={"occurred_at": _now_local()}),
                   "note": forms.CoachingNoteForm(),
                   "measure": forms.MeasureForm(initial={"collected_at": _now_local()}),
@@ -203,6 +206,13 @@ def submit_on_record(request, patient_id, name: str, form, action, *, anchor: st
     return _patient_page(request, patient_id, refused={name: form})
 
 
+INTAKE_NOTES = {
+    RedFlagStatus.POSITIVE: " Red flags are positive: review them before activating a plan.",
+    RedFlagStatus.NOT_SCREENED: " The red-flag screen is not completed: complete it on the patient's page before "
+                                "activating a plan.",
+}
+
+
 def _intake_page(request, form, patient=None):
     """Show the intake form; on a valid post, hand it to the service and go to the patient's page.
     A refusal by the service lands on the fields it names, with what was typed kept."""
@@ -217,8 +227,7 @@ def _intake_page(request, form, patient=None):
         except InvalidInput as error:
             add_errors(form, error.detail)
         else:
-            messages.success(request, "Intake saved." + (" Red flags are positive: review them before activating "
-                                                         "a plan." if patient.red_flag_status == "positive" else ""))
+            messages.success(request, "Intake saved." + INTAKE_NOTES.get(patient.red_flag_status, ""))
             return redirect(_back(patient.pk))
     return render(request, "web/intake.html", {"form": form, "patient": patient},
                   status=400 if request.method == "POST" else 200)
@@ -294,6 +303,22 @@ def _now_local() -> str:
 
 def _back(patient_id, anchor=""):
     return reverse("web:patient", args=[patient_id]) + (f"#{anchor}" if anchor else "")
+
+
+@require_POST
+@requires(Cap.REVIEW_RED_FLAGS)
+def screen_red_flags(request, patient_id):
+    """Complete the red-flag screen of a patient registered without one (clinical-reference §2, v2)."""
+    patient = scoped(patient_list(request.user), pk=patient_id)
+    return submit_on_record(request, patient.pk, "screen", forms.RedFlagScreenForm(request.POST), lambda data: (
+        patient_services.patient_complete_red_flag_screen(actor=request.user, patient_id=patient.pk,
+                                                          red_flags=data["red_flags"])),
+        anchor="intake", success=_screened)
+
+
+def _screened(patient) -> str:
+    return ("Red-flag screen recorded: positive. Review the flags before activating a plan."
+            if patient.red_flag_status == RedFlagStatus.POSITIVE else "Red-flag screen recorded: no red flag.")
 
 
 @require_POST
