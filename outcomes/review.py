@@ -12,14 +12,14 @@ from django.db.models.functions import Abs, TruncDate
 from careplans.models import CarePlan
 from outcomes.instruments import Code
 from outcomes.models import Assessment
+from outcomes.report import POINTS
 from patients.clinical import DaysBetween
 from patients.models import Alert
 from patients.services import alert_open
 
-# clinical-reference §5 (v2): (target day, window from, window to) in days from the plan's start S,
-# in the patient's local dates
-BASELINE = (0, -14, 0)
-WEEK_4 = (28, 21, 35)
+# clinical-reference §5 (v2), the report's time points: (target day, window from, window to) in days
+# from the plan's start S, in the patient's local dates
+BASELINE, WEEK_4 = ((day, low, high) for day, (low, high) in POINTS[:2])
 IMPROVEMENT_NEEDED = 1  # §2 (v2): at least 1 point better than baseline
 
 
