@@ -10,6 +10,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Abs, TruncDate
 
 from careplans.models import CarePlan
+from core.bounds import is_suspect
 from outcomes.instruments import Code
 from outcomes.models import Assessment
 from outcomes.report import POINTS
@@ -55,8 +56,8 @@ def review_if_no_improvement(assessment: Assessment) -> Alert | None:
     plan in its baseline or week-4 window may complete the comparison. An open review alert stays open
     when a later correction shows improvement: the PT closes it with a note, as every alert."""
     plan = assessment.care_plan
-    if assessment.instrument != Code.NPRS or plan is None:
-        return None
+    if assessment.instrument != Code.NPRS or plan is None or is_suspect(plan.start_date, "start_date"):
+        return None  # a suspect start (core.bounds) has no windows
     day = (_local_day(assessment.collected_at, assessment.patient.timezone) - plan.start_date).days
     if not (_in_window(day, BASELINE) or _in_window(day, WEEK_4)):
         return None

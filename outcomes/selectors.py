@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from careplans.models import CarePlan
 from careplans.selectors import care_plans_visible_to, open_plans_of
-from core.bounds import Kind, date_range
+from core.bounds import Kind, date_range, is_suspect
 from outcomes.instruments import Code
 from outcomes.models import Assessment, OutcomeReport
 from outcomes.report import POINTS
@@ -37,7 +37,7 @@ def psfs_first_activities(patient) -> list[str]:
     follow-up (clinical-reference §1, v2). The plan's PSFS start with its baseline window (§5, S − 14),
     so a baseline taken at the evaluation, before the plan was activated, counts."""
     plan = open_plans_of(patient).first()
-    if plan is None:
+    if plan is None or is_suspect(plan.start_date, "start_date"):  # a suspect start has no baseline window
         return []
     since = dt.datetime.combine(plan.start_date + dt.timedelta(days=REASSESSMENT_POINTS[0][3]), dt.time.min,
                                 tzinfo=ZoneInfo(patient.timezone))

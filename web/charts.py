@@ -6,6 +6,7 @@ import math
 import re
 from zoneinfo import ZoneInfo
 
+from core.bounds import is_suspect
 from outcomes.instruments import INSTRUMENTS
 from outcomes.report import DOMAINS
 from outcomes.snapshot import is_small_count
@@ -42,11 +43,14 @@ def goal_targets(targets: list[str]) -> dict[str, float]:
 
 def score_series(assessments, *, zone: str, plan_start: dt.date | None, targets: dict[str, float]) -> list[dict]:
     """Per instrument, the scores by the patient's local date (as the reassessment windows count
-    days, clinical-reference §5), its baseline and its goal's target. `assessments` in time order."""
+    days, clinical-reference §5), its baseline and its goal's target. `assessments` in time order; one
+    with a suspect time (core.bounds) has no local day and is left to the table, which marks it."""
     by_code = {}
-    for assessment in assessments:
+    for assessment in (a for a in assessments if not is_suspect(a.collected_at)):
         by_code.setdefault(assessment.instrument, []).append(assessment)
     where = ZoneInfo(zone)
+    if plan_start is not None and is_suspect(plan_start, "start_date"):
+        plan_start = None  # a suspect start (core.bounds) has no baseline window
     series = []
     for code, rows in by_code.items():
         dates = [a.collected_at.astimezone(where).date() for a in rows]

@@ -159,3 +159,19 @@ def test_each_field_is_judged_by_its_own_kind():
         assert not is_suspect(dt.date(2015, 6, 1), "start_date")  # a plan from 2015 is honest history
         assert is_suspect(dt.date(1899, 12, 31), "start_date")
         assert not is_suspect(now, "collected_at")
+
+
+@pytest.mark.parametrize("instrument", ["nprs", "pgic", "psfs"])
+def test_measures_are_recorded_for_a_plan_whose_start_is_suspect(client, pt, suspect_world, instrument):
+    """A plan start of year 1 or 9999 has no §5 windows: the week-4 review, the PGIC window note and the
+    PSFS follow-up activities skip it instead of overflowing the date (the measure is still recorded)."""
+    answers = {"nprs": "6", "pgic": "2", "psfs": "walking: 4"}[instrument]
+    client.force_login(pt)
+    for patient, started in ((suspect_world[0], False), (suspect_world[2], True)):
+        before = Assessment.objects.filter(patient=patient).count()
+        page = client.post(reverse("web:record_measure", args=[patient.pk]),
+                           {"instrument": instrument, "answers": answers,
+                            "collected_at": f"{today() - dt.timedelta(days=1)}T09:00"}, follow=True)
+        recorded = started or instrument != "pgic"  # a PGIC needs a plan started by then (§1 v2)
+        assert page.status_code == (200 if recorded else 400)
+        assert Assessment.objects.filter(patient=patient).count() == before + recorded

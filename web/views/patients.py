@@ -288,7 +288,7 @@ def _outside_week_12(assessment) -> str:
     """A PGIC is accepted any day after the plan's start; the 12-week report reads only its week-12
     window (clinical-reference §5), so the PT hears when one falls outside it."""
     plan = assessment.care_plan
-    if plan is None:
+    if plan is None or is_suspect(plan.start_date, "start_date"):
         return ""
     day = timezone.localtime(assessment.collected_at, ZoneInfo(assessment.patient.timezone)).date()
     start, end = (plan.start_date + dt.timedelta(days=days) for days in WEEK_12_WINDOW)
