@@ -18,7 +18,8 @@ MALFORMED = [
 
 
 # The row of the shared world whose id fills `{id}` in a detail read that takes query parameters.
-DETAIL_ROWS = {"care-plans": "active_plan", "prescriptions": "prescription", "templates": "template"}
+DETAIL_ROWS = {"care-plans": "active_plan", "prescriptions": "prescription", "templates": "template",
+               "reports": "report"}
 
 
 def read_operations(*, details: bool = False) -> list[tuple[str, dict[str, dict]]]:
