@@ -120,8 +120,7 @@ RED_FLAG_REFUSALS = {
 
 
 def _check_red_flag_screen(status: str) -> None:
-    """Clinical-reference §2 (v2): activation only from none, cleared or referred. Only activation is
-    gated: an open plan of a patient screened before v2 goes on (pause, resume, discharge)."""
+    """Clinical-reference §2 (v2): activation only from none, cleared or referred."""
     if status not in MAY_ACTIVATE:
         raise Conflict(RED_FLAG_REFUSALS[status])
 
@@ -143,8 +142,16 @@ def care_plan_pause(*, actor, plan_id: int, note: str = "") -> CarePlan:
     return _transition(actor=actor, plan_id=plan_id, allowed_from=(Status.ACTIVE,), to=Status.PAUSED, note=note)
 
 
+def _check_can_resume(plan: CarePlan) -> None:
+    """Resuming makes the plan active again, so a positive red flag raised meanwhile blocks it as it blocks
+    activation (clinical-reference §2); a patient stored before v2 as not screened goes on as before."""
+    if plan.patient.red_flag_status == RedFlagStatus.POSITIVE:
+        raise Conflict(RED_FLAG_REFUSALS[RedFlagStatus.POSITIVE])
+
+
 def care_plan_resume(*, actor, plan_id: int, note: str = "") -> CarePlan:
-    return _transition(actor=actor, plan_id=plan_id, allowed_from=(Status.PAUSED,), to=Status.ACTIVE, note=note)
+    return _transition(actor=actor, plan_id=plan_id, allowed_from=(Status.PAUSED,), to=Status.ACTIVE, note=note,
+                       check=_check_can_resume)
 
 
 def care_plan_discharge(*, actor, plan_id: int, note: str = "") -> CarePlan:

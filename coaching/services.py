@@ -6,6 +6,8 @@ from django.utils import timezone
 from coaching.models import CheckIn, CoachingNote, HabitGoal, HabitLog, OutreachItem
 from core.clock import local_today, refuse_future
 from core.errors import Conflict, InvalidInput
+from patients.models import Alert
+from patients.selectors import open_alerts
 
 
 def check_in_record(*, actor, patient, occurred_at, channel, mood, confidence, barriers=(), notes="", agreed="",
@@ -46,11 +48,19 @@ def habit_log(*, actor, goal: HabitGoal, done_on: dt.date) -> HabitLog:
         raise Conflict("That day is already logged.") from error
 
 
+def _coach_alerts_open(patient) -> bool:
+    """The alerts behind an `open_alert` item: every unacknowledged one but a review (the PT's, §2 v2)."""
+    return open_alerts(patient).exclude(severity=Alert.Severity.REVIEW).exists()
+
+
 @transaction.atomic
 def outreach_resolve(*, actor, item_id: int, note: str) -> OutreachItem:
     item = OutreachItem.objects.select_for_update(no_key=True).get(pk=item_id)
     if item.resolved_at is not None:
         raise Conflict("This outreach item is already resolved.")
+    if item.cause == OutreachItem.Cause.OPEN_ALERT and _coach_alerts_open(item.patient):
+        # clinical-reference §2 (v2): an unacknowledged alert stays at the top of the work list
+        raise Conflict("Acknowledge the alert on the patient's record, with a note: this item closes itself then.")
     if not note.strip():
         raise InvalidInput({"note": ["Say what was done."]})
     item.resolved_at, item.resolved_by, item.resolution_note = timezone.now(), actor, note

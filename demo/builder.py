@@ -48,6 +48,12 @@ GOALS = [
     (GoalCategory.MEDICATION_REDUCTION, "Reduce pain medication", "no NSAIDs on 5 of 7 days"),
 ]
 
+REVIEW_NOTES = {
+    RedFlagStatus.CLEARED: "Examined at evaluation; no serious pathology suspected.",
+    RedFlagStatus.REFERRED: "Referred to the patient's physician for assessment before exercise therapy; "
+                            "exercise goes ahead with their agreement.",
+}
+
 
 UNSCREENED_PATIENT = 3  # the one demo patient registered without a red-flag screen
 SCREEN_FLAGS = [flag for flag in RedFlag if flag not in LEGACY_RED_FLAGS]  # the v2 items a new screen asks
@@ -131,7 +137,7 @@ def _patient_journey(staff: DemoStaff, rng: random.Random, fake: Faker, now: dt.
     if patient.red_flag_status == RedFlagStatus.POSITIVE:
         outcome = rng.choice([RedFlagStatus.CLEARED, RedFlagStatus.CLEARED, RedFlagStatus.REFERRED])
         patients.patient_review_red_flags(actor=pt, patient_id=patient.pk, outcome=outcome,
-                                          note="Screened at evaluation; no serious pathology suspected.")
+                                          note=REVIEW_NOTES[outcome])
     plan = plans.care_plan_create(
         actor=pt, patient=patient, start_date=start,
         goals=[dict(zip(("category", "description", "target"), goal, strict=True))

@@ -23,7 +23,7 @@ from core.audit import record_reads
 from core.bounds import Kind
 from core.errors import InvalidInput
 from outcomes import export, services, snapshot
-from outcomes.instruments import INSTRUMENTS, Code, item_9_errors
+from outcomes.instruments import INSTRUMENTS, Code, with_item_9_first
 from outcomes.models import Assessment, OutcomeReport
 from outcomes.selectors import REASSESSMENT_STATUSES, assessments_visible_to, reassessments, reports_visible_to
 from patients.selectors import patients_visible_to
@@ -126,7 +126,7 @@ class AssessmentViewSet(CorrectableListMixin, AuditedReadsMixin, mixins.ListMode
         if patient is not None:
             services.assessment_refused(patient=patient, instrument=instrument, answers=answers)
         # a domain error, not DRF's: the request's transaction keeps the alert (core.api.errors)
-        raise InvalidInput(item_9_errors(instrument, answers) | serializer.errors)
+        raise InvalidInput(with_item_9_first(instrument, answers, serializer.errors))
 
     def _subject(self) -> tuple:
         subject = AssessmentSubjectSerializer(data=self.request.data, context=self.get_serializer_context())

@@ -175,6 +175,16 @@ def item_9_errors(code: str, answers) -> dict:
     return {}
 
 
+def with_item_9_first(code: str, answers, errors: dict) -> dict:
+    """`errors` with the item-9 error (if any) first on its field, whatever else refused the submission
+    (clinical-reference §1, v2: a PHQ-9 without a valid item 9 is refused with the error on item 9)."""
+    merged = dict(errors)
+    for field, messages in item_9_errors(code, answers).items():
+        others = merged.get(field, [])
+        merged[field] = [*messages, *(others if isinstance(others, list) else [others])]
+    return merged
+
+
 def phq9_item_9_alarms(answers) -> bool:
     """Whether a PHQ-9's item 9 is a valid answer above 0, whatever the rest of the submission."""
     try:

@@ -98,7 +98,13 @@ def _create(*, actor, patient, instrument, answers, collected_at, source, **extr
     if raises_safety_alert(instrument, answers):
         alert_open(patient=patient, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT, source_id=assessment.pk,
                    message=f"PHQ-9 item 9 (thoughts of self-harm) was answered above 0: {SAFETY_ACTION}")
-    review_if_no_improvement(assessment)  # clinical-reference §2 (v2): the week-4 review
+    return assessment
+
+
+def _reviewed(assessment: Assessment) -> Assessment:
+    """clinical-reference §2 (v2), the week-4 review: run once the new score is the one in force (after a
+    correction has marked the old row superseded), so the comparison never reads the corrected row."""
+    review_if_no_improvement(assessment)
     return assessment
 
 
@@ -121,8 +127,8 @@ def assessment_record(*, actor, patient, instrument, answers, collected_at, sour
         return record_once(
             Assessment, patient=patient, external_id=external_id, label="assessment",
             same=lambda stored: _same_submission(stored, instrument, answers, collected_at),
-            create=lambda: _create(actor=actor, patient=patient, instrument=instrument, answers=answers,
-                                   collected_at=collected_at, source=source, external_id=external_id))
+            create=lambda: _reviewed(_create(actor=actor, patient=patient, instrument=instrument, answers=answers,
+                                             collected_at=collected_at, source=source, external_id=external_id)))
 
 
 def assessment_supersede(*, actor, assessment_id: int, reason: str, answers, collected_at, source) -> Assessment:
@@ -139,7 +145,7 @@ def assessment_supersede(*, actor, assessment_id: int, reason: str, answers, col
                       collected_at=collected_at, source=source, supersedes=old, supersede_reason=reason)
         old.superseded_at = timezone.now()
         old.save(update_fields=["superseded_at"])
-        return new
+        return _reviewed(new)
 
 
 # --- Reports ------------------------------------------------------------------------------------

@@ -81,8 +81,8 @@ class PatientInputSerializer(serializers.ModelSerializer):
     clinic = ScopedPrimaryKeyRelatedField(
         scope=clinics_visible_to, required=False, help_text="Admins only; staff always create in their own clinic."
     )
-    red_flag_screened = serializers.BooleanField(
-        required=False,
+    screened = serializers.BooleanField(
+        required=False, source="red_flag_screened",
         help_text="The red-flag screen was completed (clinical-reference §2, v2). Absent or false: the patient is "
                   "`not_screened` and no plan can be activated until the screen is completed; true with no flag: "
                   "`none`. Any flag in `red_flags` is a positive screen, whatever this says. On an update, true "
@@ -92,7 +92,7 @@ class PatientInputSerializer(serializers.ModelSerializer):
         model = Patient
         fields = [
             "first_name", "last_name", "date_of_birth", "sex", "email", "phone", "timezone", "reminder_channel",
-            "pain_region", "pain_onset_date", "symptoms", "red_flags", "red_flag_screened", "primary_pt", "coach",
+            "pain_region", "pain_onset_date", "symptoms", "red_flags", "screened", "primary_pt", "coach",
             "clinic",
         ]
 

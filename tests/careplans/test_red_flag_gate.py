@@ -58,12 +58,26 @@ def test_completing_the_screen_unblocks_activation(api, clinic, pt):
     assert api.post(f"/api/v1/care-plans/{plan.pk}/activate/", {}, format="json").status_code == 200
 
 
-@pytest.mark.parametrize("status", list(REFUSED))
-def test_only_activation_is_gated_an_open_plan_goes_on(api, clinic, pt, status):
-    """A plan activated before v2 (or before a new flag) is paused, resumed and discharged as before."""
-    patient = PatientFactory(clinic=clinic, primary_pt=pt, red_flag_status=status,
-                             red_flags=["major_trauma"] if status == "positive" else [])
+def test_an_open_plan_of_a_patient_stored_as_not_screened_goes_on(api, clinic, pt):
+    """A plan activated before v2 is paused, resumed and discharged as before."""
+    patient = PatientFactory(clinic=clinic, primary_pt=pt, red_flag_status=RedFlagStatus.NOT_SCREENED)
     plan = CarePlanFactory(patient=patient, lead_pt=pt, created_by=pt, status=CarePlan.Status.PAUSED)
+    assert api.post(f"/api/v1/care-plans/{plan.pk}/resume/", {}, format="json").status_code == 200
+    assert api.post(f"/api/v1/care-plans/{plan.pk}/discharge/", {}, format="json").status_code == 200
+
+
+def test_a_paused_plan_is_not_resumed_over_a_positive_flag_until_it_is_reviewed(api, clinic, pt):
+    """A new flag while the plan is paused: resuming would activate it again (clinical-reference §2)."""
+    patient = PatientFactory(clinic=clinic, primary_pt=pt, red_flag_status=RedFlagStatus.POSITIVE,
+                             red_flags=["major_trauma"])
+    plan = CarePlanFactory(patient=patient, lead_pt=pt, created_by=pt, status=CarePlan.Status.PAUSED)
+    refused = api.post(f"/api/v1/care-plans/{plan.pk}/resume/", {}, format="json")
+    assert refused.status_code == 409 and REFUSED[RedFlagStatus.POSITIVE] in refused.json()["detail"]
+    plan.refresh_from_db()
+    assert plan.status == "paused" and not StatusChange.objects.filter(care_plan=plan).exists()
+    review = api.post(f"/api/v1/patients/{patient.pk}/red-flags/clear/",
+                      {"outcome": "cleared", "note": "Fall from standing; no fracture on X-ray."}, format="json")
+    assert review.status_code == 200, review.content
     assert api.post(f"/api/v1/care-plans/{plan.pk}/resume/", {}, format="json").status_code == 200
     assert api.post(f"/api/v1/care-plans/{plan.pk}/discharge/", {}, format="json").status_code == 200
 

@@ -96,3 +96,20 @@ def other_coach(clinic):
     from tests.factories import UserFactory
 
     return UserFactory(clinic=clinic, role="coach", email="coach2@riverside.example")
+
+
+def test_an_open_alert_item_is_not_resolved_while_the_alert_is_unacknowledged(plan, coach, client_for):
+    """clinical-reference §2 (v2): an unacknowledged alert stays at the top of the work list; the item
+    goes once the alert is acknowledged with a note, not before."""
+    session(plan, NOW - dt.timedelta(hours=2))
+    alert = Alert.objects.create(patient=plan.patient, kind="safety", severity="urgent", message="PHQ-9 item 9")
+    services.outreach_refresh(now=NOW)
+    item = OutreachItem.objects.get(cause="open_alert")
+    refused = client_for(coach).post(f"/api/v1/outreach/{item.pk}/resolve/", {"note": "Called"}, format="json")
+    assert refused.status_code == 409 and "Acknowledge the alert" in refused.json()["detail"]
+    item.refresh_from_db()
+    assert item.resolved_at is None
+    Alert.objects.filter(pk=alert.pk).update(acknowledged_by=coach, acknowledged_at=NOW, acknowledgement_note="Safe")
+    services.outreach_refresh(now=NOW)
+    item.refresh_from_db()
+    assert item.cleared_at is not None and item.resolved_at is not None

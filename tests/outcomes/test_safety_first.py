@@ -152,3 +152,12 @@ def test_a_phq9_without_item_9_refused_for_another_field_also_says_item_9(api, p
     assert response.status_code == 400
     assert "collected_at" in response.json() and "Answer 9" in response.json()["answers"][0]
     assert not Alert.objects.exists()
+
+
+@pytest.mark.parametrize("answers", [None, "nine", [0] * 8 + ["x"]])
+def test_item_9_is_the_first_error_on_answers_whatever_else_refuses_them(api, patient, answers):
+    """clinical-reference §1 (v2): a PHQ-9 without a valid item 9 is refused with the error on item 9."""
+    response = api.post("/api/v1/assessments/", _without_none(_phq9(patient, answers)), format="json")
+    assert response.status_code == 400, response.content
+    assert "Answer 9" in response.json()["answers"][0]
+    assert not Assessment.objects.exists() and not Alert.objects.exists()

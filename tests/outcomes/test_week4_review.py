@@ -117,6 +117,17 @@ def test_a_correction_showing_no_improvement_opens_the_review(api, plan, patient
     assert [alert.source_id for alert in reviews(patient)] == [corrected.json()["id"]]
 
 
+@pytest.mark.parametrize("moved_to", [21, 33, 35])
+def test_a_correction_moved_away_from_day_28_is_read_not_the_row_it_corrects(api, plan, patient, moved_to):
+    """The corrected row is superseded before the review reads the week-4 score, however near day 28 it was."""
+    nprs(api, patient, 6, 0)
+    week_4 = nprs(api, patient, 3, 28)
+    corrected = api.post(f"/api/v1/assessments/{week_4['id']}/supersede/",
+                         {"answers": [6], "collected_at": at(moved_to), "reason": "Wrong day and score"}, format="json")
+    assert corrected.status_code == 201, corrected.content
+    assert [alert.source_id for alert in reviews(patient)] == [corrected.json()["id"]]
+
+
 def test_the_web_form_opens_the_review(client, api, pt, plan, patient):
     nprs(api, patient, 6, -3)
     client.force_login(pt)

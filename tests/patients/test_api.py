@@ -21,7 +21,7 @@ INTAKE = {
     "pain_onset_date": (today() - dt.timedelta(days=20)).isoformat(),
     "symptoms": ["pain_sitting", "morning_stiffness"],
     "red_flags": [],
-    "red_flag_screened": True,
+    "screened": True,
 }
 
 

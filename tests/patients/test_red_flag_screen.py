@@ -11,7 +11,7 @@ from tests.patients.test_api import INTAKE
 
 pytestmark = pytest.mark.django_db
 
-OLD_CLIENT = {name: value for name, value in INTAKE.items() if name != "red_flag_screened"}
+OLD_CLIENT = {name: value for name, value in INTAKE.items() if name != "screened"}
 
 
 def register(api, **changes):
@@ -28,18 +28,18 @@ def test_an_old_client_registers_a_not_screened_patient(api):
 
 
 def test_screened_false_is_not_screened(api):
-    assert register(api, red_flag_screened=False)["red_flag_status"] == "not_screened"
+    assert register(api, screened=False)["red_flag_status"] == "not_screened"
 
 
 def test_screened_true_with_no_flag_is_none_and_says_who_screened(api, pt):
-    body = register(api, red_flag_screened=True)
+    body = register(api, screened=True)
     assert body["red_flag_status"] == "none"
     assert body["red_flag_screened_by"] == pt.pk and body["red_flag_screened_at"] is not None
 
 
 @pytest.mark.parametrize("screened", [True, False, None])
 def test_a_ticked_flag_is_a_positive_screen_whatever_screened_says(api, pt, screened):
-    extra = {} if screened is None else {"red_flag_screened": screened}
+    extra = {} if screened is None else {"screened": screened}
     body = register(api, red_flags=["known_osteoporosis"], **extra)
     assert body["red_flag_status"] == "positive"
     assert body["red_flag_screened_by"] == pt.pk
@@ -54,7 +54,7 @@ def test_a_ticked_flag_is_a_positive_screen_whatever_screened_says(api, pt, scre
     ("bilateral_leg_symptoms", "cauda equina"), ("saddle_anaesthesia", "cauda equina"),
 ])
 def test_an_emergency_class_opens_an_emergency_alert_that_says_what_to_arrange(api, flag, condition):
-    body = register(api, red_flags=[flag, "history_of_tuberculosis"], red_flag_screened=True)
+    body = register(api, red_flags=[flag, "history_of_tuberculosis"], screened=True)
     alert = Alert.objects.get(patient_id=body["id"])
     assert alert.severity == Alert.Severity.EMERGENCY
     assert condition in alert.message and "same-day emergency assessment" in alert.message
@@ -67,7 +67,7 @@ def test_an_emergency_class_opens_an_emergency_alert_that_says_what_to_arrange(a
     (["structural_deformity", "saddle_anaesthesia"], ["cauda_equina", "fracture"]),
 ])
 def test_categories_are_the_v2_classes_and_old_codes_stay_valid(api, flags, categories):
-    body = register(api, red_flags=flags, red_flag_screened=True)
+    body = register(api, red_flags=flags, screened=True)
     assert body["red_flag_categories"] == categories
 
 
@@ -142,8 +142,8 @@ def test_another_clinics_patient_is_404(api, other_clinic):
 def test_an_update_can_complete_the_screen_but_never_undo_it(api, unscreened, patient):
     url = f"/api/v1/patients/{unscreened.pk}/"
     assert api.patch(url, {"phone": "+1 555 010 0199"}, format="json").json()["red_flag_status"] == "not_screened"
-    assert api.patch(url, {"red_flag_screened": True}, format="json").json()["red_flag_status"] == "none"
-    assert api.patch(f"/api/v1/patients/{patient.pk}/", {"red_flag_screened": False},
+    assert api.patch(url, {"screened": True}, format="json").json()["red_flag_status"] == "none"
+    assert api.patch(f"/api/v1/patients/{patient.pk}/", {"screened": False},
                      format="json").json()["red_flag_status"] == "none"
 
 

@@ -167,3 +167,12 @@ def test_a_phq9_without_item_9_refused_by_the_form_also_says_item_9(client, pt, 
     assert response.status_code == 400 and "collected_at" in errors
     assert "Answer 9 (thoughts of self-harm) must be answered" in " ".join(errors["answers"])
     assert not Alert.objects.exists() and not Assessment.objects.exists()
+
+
+def test_the_form_says_item_9_beside_its_own_error(client, pt, patient):
+    """clinical-reference §1 (v2): an unreadable item 9 is refused with the error on item 9 too."""
+    client.force_login(pt)
+    response = client.post(reverse("web:record_measure", args=[patient.pk]),
+                           {"instrument": "phq9", "answers": "1 1 1 1 1 1 1 1 x", "collected_at": ""})
+    errors = response.context["forms"]["measure"].errors["answers"]
+    assert response.status_code == 400 and len(errors) == 2 and any("Answer 9" in error for error in errors)

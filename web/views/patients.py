@@ -259,8 +259,7 @@ def record_measure(request, patient_id):
     if not form.is_valid():
         instrument, answers = form.data.get("instrument"), form.typed_answers()
         outcome_services.assessment_refused(patient=patient, instrument=instrument, answers=answers)
-        add_errors(form, {field: errors for field, errors in item_9_errors(instrument, answers).items()
-                          if field not in form.errors})
+        add_errors(form, item_9_errors(instrument, answers))  # §1 (v2): the error on item 9, beside the rest
     return submit_on_record(request, patient.pk, "measure", form, lambda data: (
         outcome_services.assessment_record(actor=request.user, patient=patient, instrument=data["instrument"],
                                            answers=data["answers"], collected_at=data["collected_at"],
