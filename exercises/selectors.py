@@ -2,11 +2,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import FloatField, Func, Q, QuerySet, Value
+from django.db.models import F, FloatField, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast
 
-from careplans.selectors import care_plans_visible_to
+from careplans.models import CarePlan
+from careplans.selectors import care_plan_list, care_plans_visible_to, open_plans_of
+from core.queries import SubqueryCount
 from exercises.models import Exercise, ExerciseSession, Prescription, PrescriptionVersion, ProgramTemplate
+from patients.models import Alert, Patient
 from patients.selectors import patients_visible_to
 
 
@@ -75,6 +78,23 @@ def prescriptions_as_of(care_plan, at: dt.datetime) -> QuerySet[PrescriptionVers
 def plan_adherence_sql(plan_id_expression) -> Func:
     """Plan adherence so far (in each patient's local today) as a column, for annotating lists."""
     return Cast(Func(plan_id_expression, Value(None), function="moverx_plan_adherence"), FloatField())
+
+
+def care_plans_with_adherence(user) -> QuerySet[CarePlan]:
+    """`care_plan_list` with each plan's adherence so far, in the same query."""
+    return care_plan_list(user).annotate(adherence=plan_adherence_sql(F("pk")))
+
+
+def patient_list(user) -> QuerySet[Patient]:
+    """Patients as the API and the pages show them: with their open plan, its adherence and the
+    open-alert count, in one query."""
+    open_plans = open_plans_of(OuterRef("pk"))
+    return patients_visible_to(user).annotate(
+        active_care_plan_id=Subquery(open_plans.values("pk")[:1]),
+        adherence=plan_adherence_sql(Subquery(open_plans.values("pk")[:1])),
+        active_care_plan_start=Subquery(open_plans.values("start_date")[:1]),
+        open_alert_count=SubqueryCount(Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)),
+    )
 
 
 @dataclass(frozen=True)
