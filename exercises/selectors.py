@@ -70,6 +70,13 @@ def prescriptions_as_of(care_plan, at: dt.datetime) -> QuerySet[PrescriptionVers
     )
 
 
+def session_since_sql(patient: str, since: str) -> str:
+    """SQL true when the patient (an id expression) did an exercise session, not superseded, after
+    `since` (a timestamp expression): the one "recent session" test of reminders and outreach."""
+    return (f"EXISTS (SELECT 1 FROM exercises_exercisesession s WHERE s.patient_id = {patient} "  # noqa: S608
+            f"AND s.superseded_at IS NULL AND s.performed_at > {since})")
+
+
 # Adherence (clinical-reference §4) is computed by the database functions of migration
 # exercises/0003, as last replaced by exercises/0007 (paused and discharged days, v2); these are the
 # only ways the application reads it.
@@ -136,13 +143,3 @@ def plans_adherence(plan_ids: list[int], as_of: dt.date | None = None) -> dict[i
         )
         found = {plan_id: None if value is None else float(value) for plan_id, value in cursor.fetchall()}
     return {plan_id: found.get(plan_id) for plan_id in plan_ids}
-
-
-def plan_adherence(plan_id: int, as_of: dt.date | None = None) -> float | None:
-    """The one-plan form (the database's moverx_plan_adherence)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT moverx_plan_adherence(%s, %s::date)", [plan_id, as_of])
-        value = cursor.fetchone()[0]
-    return None if value is None else float(value)
-
-
