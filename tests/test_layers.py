@@ -49,6 +49,11 @@ def upward_imports(root: Path = ROOT) -> list[str]:
     return found
 
 
+def test_every_app_has_a_layer():
+    """A new app is placed in RANK (and in the README's rule) before it is checked."""
+    assert {path.parent.name for path in ROOT.glob("*/apps.py")} == set(RANK)
+
+
 def test_no_app_imports_a_higher_layer():
     assert upward_imports() == []
 
