@@ -14,7 +14,7 @@ from core.clock import local_today
 from core.errors import InvalidInput
 from patients import clinical, services
 from patients.models import Alert, Patient, RedFlagStatus
-from patients.selectors import alerts_visible_to, patients_visible_to, severity_rank
+from patients.selectors import alerts_visible_to, severity_rank
 
 
 def _pts(user):
@@ -123,7 +123,8 @@ class RedFlagReviewSerializer(serializers.Serializer):
 
 
 class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """Patients of the user's clinic (narrowed to their care team where the clinic says so)."""
+    """Patients of the user's clinic (narrowed to their care team where the clinic says so). Served as
+    outcomes.api.PatientViewSet, whose selector (`patient_list`) gives the annotations the serializer shows."""
 
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
@@ -140,9 +141,6 @@ class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveMo
         "reminder_opt_out": Cap.SET_REMINDER_PREFERENCE,
         "reminder_opt_in": Cap.SET_REMINDER_PREFERENCE,
     }
-
-    def selector(self, user):
-        return patients_visible_to(user)
 
     def _read(self, patient_id):
         return PatientSerializer(self.get_queryset().get(pk=patient_id)).data
