@@ -3,12 +3,8 @@ import ipaddress
 import logging
 
 from django.conf import settings
-from django.http import JsonResponse
-from django.shortcuts import render
 from redis.exceptions import RedisError
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
-
-from accounts.services import LoginLocked
 
 
 def client_address(request) -> str:
@@ -63,14 +59,6 @@ def password_reset_allowed(request, email: str) -> bool:
     except (RedisError, OSError):
         logging.getLogger(__name__).warning("password-reset throttle unavailable (cache down)", exc_info=True)
         return True
-
-
-def lockout_response(request, *args, **kwargs):
-    """django-axes' answer to a locked-out login: the API's error shape for API clients, a page for
-    people; nothing about the account either way."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": LoginLocked.default_detail}, status=LoginLocked.status_code)
-    return render(request, "web/locked.html", {"detail": LoginLocked.default_detail}, status=LoginLocked.status_code)
 
 
 def login_username(request, credentials) -> str | None:

@@ -1,5 +1,4 @@
 import django_filters
-from django.db.models import F
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -17,8 +16,6 @@ from core.api.filters import IdFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
 from core.bounds import Kind, is_suspect
 from core.clock import local_today
-from exercises.models import PrescriptionVersion
-from exercises.selectors import plan_adherence_sql, plans_adherence, prescriptions_as_of, weekly_adherence
 from patients import clinical
 from patients.selectors import patients_visible_to
 
@@ -83,7 +80,7 @@ class CarePlanSerializer(serializers.ModelSerializer):
         return ReassessmentDueSerializer(reassessment_schedule(plan.start_date), many=True).data
 
     def get_adherence(self, plan) -> float | None:
-        return getattr(plan, "adherence", None)
+        return getattr(plan, "adherence", None)  # annotated by exercises.selectors.care_plans_with_adherence
 
 
 def _pts(user):
@@ -122,46 +119,6 @@ class CarePlanFilter(django_filters.FilterSet):
         fields = ["patient", "lead_pt", "status"]
 
 
-class AsOfSerializer(serializers.Serializer):
-    as_of = BoundedDateField(kind=Kind.REPORT_DATE, required=False,
-                             help_text="Report date; default: the patient's today.")
-
-
-class AtSerializer(serializers.Serializer):
-    at = BoundedDateTimeField(kind=Kind.REPORT_DATE, help_text="An ISO 8601 timestamp, e.g. 2026-03-01T12:00:00Z.")
-
-
-class AdherenceWeekSerializer(serializers.Serializer):
-    week = serializers.IntegerField()
-    start = serializers.DateField(read_only=True)
-    end = serializers.DateField(read_only=True)
-    target = serializers.IntegerField(allow_null=True, help_text="ceil(full_target × active_days ÷ 7) "
-                                      "(clinical-reference §4 v2); null: the week does not count.")
-    done = serializers.IntegerField()
-    adherence = serializers.FloatField(allow_null=True)
-    ended = serializers.BooleanField()
-    active_days = serializers.IntegerField(help_text="Days of the week the plan was active all day "
-                                                    "(not paused, not discharged).")
-    full_target = serializers.IntegerField(allow_null=True, help_text="The largest times_per_week in effect.")
-
-
-class AdherenceSerializer(serializers.Serializer):
-    plan_adherence = serializers.FloatField(allow_null=True)
-    weeks = AdherenceWeekSerializer(many=True)
-
-
-class PrescriptionVersionSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(source="prescription_id")
-    exercise_name = serializers.CharField(source="exercise.name")
-
-    class Meta:
-        model = PrescriptionVersion
-        fields = ["id", "version", "exercise", "exercise_name", "status", "sets", "reps", "hold_seconds",
-                  "times_per_week", "side", "load", "notes", "valid_from", "reason", "note", "changed_by",
-                  "changed_at"]
-        read_only_fields = fields
-
-
 class CarePlanViewSet(VersionedMixin, AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       ScopedViewSet):
     """Care plans (episodes of care). Their lead PT edits them (If-Match) and moves them through
@@ -179,13 +136,10 @@ class CarePlanViewSet(VersionedMixin, AuditedReadsMixin, mixins.ListModelMixin, 
         "pause": Cap.LEAD_CARE_PLAN,
         "resume": Cap.LEAD_CARE_PLAN,
         "discharge": Cap.LEAD_CARE_PLAN,
-        "adherence_weeks": Cap.READ_CLINICAL,
-        "prescriptions_as_of": Cap.READ_CLINICAL,
     }
 
     def selector(self, user):
-        return care_plan_list(user).annotate(adherence=plan_adherence_sql(F("pk")))
-
+        return care_plan_list(user)
 
     @extend_schema(request=CarePlanCreateSerializer, responses={201: CarePlanSerializer})
     def create(self, request):
@@ -224,30 +178,6 @@ class CarePlanViewSet(VersionedMixin, AuditedReadsMixin, mixins.ListModelMixin, 
     @action(detail=True, methods=["post"])
     def discharge(self, request, pk=None):
         return self._transition(services.care_plan_discharge)
-
-
-    @extend_schema(parameters=[AsOfSerializer], responses=AdherenceSerializer)
-    @action(detail=True, methods=["get"], url_path="adherence")
-    def adherence_weeks(self, request, pk=None):
-        """Weekly adherence (clinical-reference §4): weeks 1-12 that have started, and the plan
-        figure over the weeks that have ended. `as_of` (a date) defaults to the patient's today."""
-        plan = self.get_object()
-        params = AsOfSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        as_of = params.validated_data.get("as_of")
-        weeks = weekly_adherence([plan.pk], as_of)
-        return Response(AdherenceSerializer({"plan_adherence": plans_adherence([plan.pk], as_of)[plan.pk],
-                                             "weeks": weeks}).data)
-
-    @extend_schema(parameters=[AtSerializer], responses=PrescriptionVersionSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="prescriptions-as-of", pagination_class=None)
-    def prescriptions_as_of(self, request, pk=None):
-        """The plan's prescriptions as they were in effect at `at` (rebuilt from their history)."""
-        plan = self.get_object()
-        params = AtSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        versions = prescriptions_as_of(plan, params.validated_data["at"])
-        return Response(PrescriptionVersionSerializer(versions, many=True).data)
 
 
 class VisitSerializer(serializers.ModelSerializer):

@@ -2,7 +2,10 @@
 
 from datetime import date, timedelta
 
-REASSESSMENT_WEEKS = (4, 8, 12)
+# clinical-reference §5 (v2): the time points, baseline and weeks 4, 8 and 12, as (day from the plan
+# start S, (window from, window to)) in local dates. The one source: the reassessment schedule here,
+# the reassessment list and the 12-week report (outcomes) read it.
+TIME_POINTS = ((0, (-14, 0)), (28, (21, 35)), (56, (49, 63)), (84, (70, 98)))
 
 
 def plan_week(start: date, on: date) -> int | None:
@@ -12,13 +15,7 @@ def plan_week(start: date, on: date) -> int | None:
     return (on - start).days // 7 + 1
 
 
-def week_bounds(start: date, week: int) -> tuple[date, date]:
-    """First and last local date of plan week `week`."""
-    first = start + timedelta(days=7 * (week - 1))
-    return first, first + timedelta(days=6)
-
-
 def reassessment_schedule(start: date) -> list[dict]:
-    """Reassessments at weeks 4, 8 and 12, due when the week is complete: start + 7w days (for
-    week 12 that is S + 84, the centre of the report's follow-up window, clinical-reference §5)."""
-    return [{"week": week, "due_date": start + timedelta(days=7 * week)} for week in REASSESSMENT_WEEKS]
+    """Reassessments at the time points after baseline (weeks 4, 8 and 12), due on the point's day:
+    when its week is complete (for week 12, S + 84, the centre of the follow-up window, §5)."""
+    return [{"week": day // 7, "due_date": start + timedelta(days=day)} for day, _ in TIME_POINTS[1:]]

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from coaching.channels import channel_for
 from coaching.models import ReminderDelivery
+from exercises.selectors import session_since_sql
 
 logger = logging.getLogger("moverx.reminders")
 Status = ReminderDelivery.Status
@@ -32,10 +33,7 @@ QUIET_SQL = """
     END"""
 
 # The patient did a session within the clinic's `reminder_after_days`.
-RECENT_SESSION_SQL = """
-    EXISTS (SELECT 1 FROM exercises_exercisesession s
-            WHERE s.patient_id = p.id AND s.superseded_at IS NULL
-              AND s.performed_at > %(now)s - make_interval(days => c.reminder_after_days))"""
+RECENT_SESSION_SQL = session_since_sql("p.id", "%(now)s - make_interval(days => c.reminder_after_days)")
 
 CREATE_DUE_SQL = f"""
     INSERT INTO coaching_reminderdelivery (patient_id, care_plan_id, slot, channel, status, attempts,

@@ -6,6 +6,7 @@ from django.utils import timezone
 from coaching.models import CheckIn, CoachingNote, HabitGoal, HabitLog, OutreachItem
 from core.clock import local_today, refuse_future
 from core.errors import Conflict, InvalidInput
+from exercises.selectors import session_since_sql
 from patients.models import Alert
 from patients.selectors import open_alerts
 
@@ -69,7 +70,7 @@ def outreach_resolve(*, actor, item_id: int, note: str) -> OutreachItem:
 
 
 # The causes of outreach, set-based over every clinic: (patient, coach, cause, detail) now true.
-CAUSES_SQL = """
+CAUSES_SQL = f"""
     WITH open_plan AS (
         SELECT p.id AS patient_id, p.coach_id, p.timezone, c.reminder_after_days, cp.start_date
         FROM patients_patient p
@@ -80,9 +81,7 @@ CAUSES_SQL = """
            'No exercise session for ' || o.reminder_after_days || ' days or more'
     FROM open_plan o
     WHERE o.start_date <= (%(now)s AT TIME ZONE o.timezone)::date - o.reminder_after_days
-      AND NOT EXISTS (SELECT 1 FROM exercises_exercisesession s
-                      WHERE s.patient_id = o.patient_id AND s.superseded_at IS NULL
-                        AND s.performed_at > %(now)s - make_interval(days => o.reminder_after_days))
+      AND NOT {session_since_sql("o.patient_id", "%(now)s - make_interval(days => o.reminder_after_days)")}
     UNION ALL
     SELECT o.patient_id, o.coach_id, 'unanswered_reminders',
            r.sent || ' reminders since ' || to_char(r.first_sent AT TIME ZONE o.timezone, 'YYYY-MM-DD')
@@ -91,8 +90,7 @@ CAUSES_SQL = """
     JOIN LATERAL (SELECT count(*) AS sent, min(sent_at) AS first_sent FROM coaching_reminderdelivery d
                   WHERE d.patient_id = o.patient_id AND d.status = 'sent'
                     AND d.sent_at > %(now)s - interval '7 days') r ON r.sent >= 3
-    WHERE NOT EXISTS (SELECT 1 FROM exercises_exercisesession s
-                      WHERE s.patient_id = o.patient_id AND s.superseded_at IS NULL AND s.performed_at > r.first_sent)
+    WHERE NOT {session_since_sql("o.patient_id", "r.first_sent")}
     UNION ALL
     SELECT o.patient_id, o.coach_id, 'overdue_check_in', 'Check-in was due on ' || last.next_check_in
     FROM open_plan o

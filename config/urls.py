@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import AuditEventViewSet, ClinicViewSet, LogoutView, MeView, StaffViewSet, TokenView
-from careplans.api import CarePlanViewSet, VisitViewSet
+from careplans.api import VisitViewSet
 from coaching.api import (
     CheckInViewSet,
     CoachingNoteViewSet,
@@ -13,9 +13,9 @@ from coaching.api import (
 )
 from core.api.routers import Router
 from core.views import healthz
-from exercises.api import ExerciseSessionViewSet, ExerciseViewSet, PrescriptionViewSet, TemplateViewSet
-from outcomes.api import AssessmentViewSet, OutcomeReportViewSet, ReassessmentViewSet
-from patients.api import AlertViewSet, PatientViewSet
+from exercises.api import CarePlanViewSet, ExerciseSessionViewSet, ExerciseViewSet, PrescriptionViewSet, TemplateViewSet
+from outcomes.api import AssessmentViewSet, OutcomeReportViewSet, PatientViewSet, ReassessmentViewSet
+from patients.api import AlertViewSet
 from web.views.auth import admin_login
 
 router = Router()

@@ -109,11 +109,6 @@ class Bounded:
         raise ValidationError(message, code="out_of_range")
 
 
-def is_bounded(validators) -> bool:
-    """True when one of `validators` is a `Bounded` (the schema test walks every field with this)."""
-    return any(isinstance(validator, Bounded) for validator in validators)
-
-
 # What each date or time a client may send is, by field name (the edge bounds it with the same
 # kind). Stored values are judged by the range of that kind (a measure cannot have happened after
 # now, nor a birth after today), and fields the server stamps itself (created_at, sent_at, ...) by

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.roles import Cap, recorded_source
+from careplans.api import CarePlanViewSet as PlanOnlyViewSet
 from careplans.selectors import care_plans_visible_to
 from core.api.concurrency import VersionedMixin, expected_version
 from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField, SuspectDatesField
@@ -22,15 +23,20 @@ from exercises.models import (
     Exercise,
     ExerciseSession,
     Prescription,
+    PrescriptionVersion,
     ProgramTemplate,
     TemplateItem,
 )
 from exercises.selectors import (
+    care_plans_with_adherence,
     exercises_visible_to,
+    plans_adherence,
     prescription_history,
+    prescriptions_as_of,
     prescriptions_visible_to,
     sessions_visible_to,
     templates_visible_to,
+    weekly_adherence,
 )
 from patients.selectors import patients_visible_to
 
@@ -413,3 +419,85 @@ class ExerciseSessionViewSet(CorrectableListMixin, AuditedReadsMixin, mixins.Lis
                                              **self.validated(SessionSupersedeSerializer))
         return Response(SessionSerializer(self.get_queryset().get(pk=session.pk)).data,
                         status=status.HTTP_201_CREATED)
+
+
+# --- Care plans as served: with their adherence and prescriptions -------------------------------
+
+
+class AsOfSerializer(serializers.Serializer):
+    as_of = BoundedDateField(kind=Kind.REPORT_DATE, required=False,
+                             help_text="Report date; default: the patient's today.")
+
+
+class AtSerializer(serializers.Serializer):
+    at = BoundedDateTimeField(kind=Kind.REPORT_DATE, help_text="An ISO 8601 timestamp, e.g. 2026-03-01T12:00:00Z.")
+
+
+class AdherenceWeekSerializer(serializers.Serializer):
+    week = serializers.IntegerField()
+    start = serializers.DateField(read_only=True)
+    end = serializers.DateField(read_only=True)
+    target = serializers.IntegerField(allow_null=True, help_text="ceil(full_target × active_days ÷ 7) "
+                                      "(clinical-reference §4 v2); null: the week does not count.")
+    done = serializers.IntegerField()
+    adherence = serializers.FloatField(allow_null=True)
+    ended = serializers.BooleanField()
+    active_days = serializers.IntegerField(help_text="Days of the week the plan was active all day "
+                                                    "(not paused, not discharged).")
+    full_target = serializers.IntegerField(allow_null=True, help_text="The largest times_per_week in effect.")
+
+
+class AdherenceSerializer(serializers.Serializer):
+    plan_adherence = serializers.FloatField(allow_null=True)
+    weeks = AdherenceWeekSerializer(many=True)
+
+
+class PrescriptionVersionSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="prescription_id")
+    exercise_name = serializers.CharField(source="exercise.name")
+
+    class Meta:
+        model = PrescriptionVersion
+        fields = ["id", "version", "exercise", "exercise_name", "status", "sets", "reps", "hold_seconds",
+                  "times_per_week", "side", "load", "notes", "valid_from", "reason", "note", "changed_by",
+                  "changed_at"]
+        read_only_fields = fields
+
+
+# The care-plan resource as served (config/urls.py): careplans' viewset with what needs this app, each
+# plan's adherence and its prescriptions at a moment, under the same URLs (DESIGN.md, layering).
+class CarePlanViewSet(PlanOnlyViewSet):
+    """Care plans (episodes of care). Their lead PT edits them (If-Match) and moves them through
+    draft → active ⇄ paused → discharged."""
+
+    action_permissions = {
+        **PlanOnlyViewSet.action_permissions,
+        "adherence_weeks": Cap.READ_CLINICAL,
+        "prescriptions_as_of": Cap.READ_CLINICAL,
+    }
+
+    def selector(self, user):
+        return care_plans_with_adherence(user)
+
+    @extend_schema(parameters=[AsOfSerializer], responses=AdherenceSerializer)
+    @action(detail=True, methods=["get"], url_path="adherence")
+    def adherence_weeks(self, request, pk=None):
+        """Weekly adherence (clinical-reference §4): weeks 1-12 that have started, and the plan
+        figure over the weeks that have ended. `as_of` (a date) defaults to the patient's today."""
+        plan = self.get_object()
+        params = AsOfSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        as_of = params.validated_data.get("as_of")
+        weeks = weekly_adherence([plan.pk], as_of)
+        return Response(AdherenceSerializer({"plan_adherence": plans_adherence([plan.pk], as_of)[plan.pk],
+                                             "weeks": weeks}).data)
+
+    @extend_schema(parameters=[AtSerializer], responses=PrescriptionVersionSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="prescriptions-as-of", pagination_class=None)
+    def prescriptions_as_of(self, request, pk=None):
+        """The plan's prescriptions as they were in effect at `at` (rebuilt from their history)."""
+        plan = self.get_object()
+        params = AtSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        versions = prescriptions_as_of(plan, params.validated_data["at"])
+        return Response(PrescriptionVersionSerializer(versions, many=True).data)

@@ -2,11 +2,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import FloatField, Func, Q, QuerySet, Value
+from django.db.models import F, FloatField, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast
 
-from careplans.selectors import care_plans_visible_to
+from careplans.models import CarePlan
+from careplans.selectors import care_plan_list, care_plans_visible_to, open_plans_of
+from core.queries import SubqueryCount
 from exercises.models import Exercise, ExerciseSession, Prescription, PrescriptionVersion, ProgramTemplate
+from patients.models import Alert, Patient
 from patients.selectors import patients_visible_to
 
 
@@ -67,6 +70,13 @@ def prescriptions_as_of(care_plan, at: dt.datetime) -> QuerySet[PrescriptionVers
     )
 
 
+def session_since_sql(patient: str, since: str) -> str:
+    """SQL true when the patient (an id expression) did an exercise session, not superseded, after
+    `since` (a timestamp expression): the one "recent session" test of reminders and outreach."""
+    return (f"EXISTS (SELECT 1 FROM exercises_exercisesession s WHERE s.patient_id = {patient} "  # noqa: S608
+            f"AND s.superseded_at IS NULL AND s.performed_at > {since})")
+
+
 # Adherence (clinical-reference §4) is computed by the database functions of migration
 # exercises/0003, as last replaced by exercises/0007 (paused and discharged days, v2); these are the
 # only ways the application reads it.
@@ -75,6 +85,23 @@ def prescriptions_as_of(care_plan, at: dt.datetime) -> QuerySet[PrescriptionVers
 def plan_adherence_sql(plan_id_expression) -> Func:
     """Plan adherence so far (in each patient's local today) as a column, for annotating lists."""
     return Cast(Func(plan_id_expression, Value(None), function="moverx_plan_adherence"), FloatField())
+
+
+def care_plans_with_adherence(user) -> QuerySet[CarePlan]:
+    """`care_plan_list` with each plan's adherence so far, in the same query."""
+    return care_plan_list(user).annotate(adherence=plan_adherence_sql(F("pk")))
+
+
+def patient_list(user) -> QuerySet[Patient]:
+    """Patients as the API and the pages show them: with their open plan, its adherence and the
+    open-alert count, in one query."""
+    open_plans = open_plans_of(OuterRef("pk"))
+    return patients_visible_to(user).annotate(
+        active_care_plan_id=Subquery(open_plans.values("pk")[:1]),
+        adherence=plan_adherence_sql(Subquery(open_plans.values("pk")[:1])),
+        active_care_plan_start=Subquery(open_plans.values("start_date")[:1]),
+        open_alert_count=SubqueryCount(Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)),
+    )
 
 
 @dataclass(frozen=True)
@@ -116,13 +143,3 @@ def plans_adherence(plan_ids: list[int], as_of: dt.date | None = None) -> dict[i
         )
         found = {plan_id: None if value is None else float(value) for plan_id, value in cursor.fetchall()}
     return {plan_id: found.get(plan_id) for plan_id in plan_ids}
-
-
-def plan_adherence(plan_id: int, as_of: dt.date | None = None) -> float | None:
-    """The one-plan form (the database's moverx_plan_adherence)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT moverx_plan_adherence(%s, %s::date)", [plan_id, as_of])
-        value = cursor.fetchone()[0]
-    return None if value is None else float(value)
-
-

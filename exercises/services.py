@@ -9,7 +9,7 @@ from careplans.models import CarePlan
 from careplans.services import require_lead
 from core.clock import local_today, refuse_future
 from core.errors import Conflict, InvalidInput, StaleVersion
-from core.resend import record_once
+from core.resend import record_once, supersede
 from exercises.models import (
     ChangeReason,
     Exercise,
@@ -249,18 +249,12 @@ def session_record(*, actor, patient, performed_at, prescriptions, source, exter
                                        duration_minutes=duration_minutes, pain_during=pain_during))
 
 
-@transaction.atomic
 def session_supersede(*, actor, session_id: int, reason: str, performed_at, prescriptions, source,
                       duration_minutes=None, pain_during=None) -> ExerciseSession:
     """Correct a session: a new row that supersedes the old one; nothing is edited or deleted."""
-    old = ExerciseSession.objects.select_for_update(no_key=True).select_related("patient").get(pk=session_id)
-    if old.superseded_at is not None:
-        raise Conflict("This session was already corrected; correct the newer one.")
-    if not reason.strip():
-        raise InvalidInput({"reason": ["Say why the session is corrected."]})
-    new = _create_session(actor=actor, patient=old.patient, prescriptions=prescriptions, performed_at=performed_at,
-                          source=source, duration_minutes=duration_minutes, pain_during=pain_during,
-                          supersedes=old, supersede_reason=reason)
-    old.superseded_at = timezone.now()
-    old.save(update_fields=["superseded_at"])
-    return new
+    return supersede(
+        ExerciseSession.objects.select_related("patient"), row_id=session_id, reason=reason, label="session",
+        create=lambda old: _create_session(actor=actor, patient=old.patient, prescriptions=prescriptions,
+                                           performed_at=performed_at, source=source,
+                                           duration_minutes=duration_minutes, pain_during=pain_during,
+                                           supersedes=old, supersede_reason=reason))

@@ -22,10 +22,18 @@ from core.api.viewsets import AuditedReadsMixin, CorrectableListMixin, ScopedVie
 from core.audit import record_reads
 from core.bounds import Kind
 from core.errors import InvalidInput
+from exercises.selectors import patient_list
 from outcomes import export, services, snapshot
 from outcomes.instruments import INSTRUMENTS, Code, with_item_9_first
 from outcomes.models import Assessment, OutcomeReport
-from outcomes.selectors import REASSESSMENT_STATUSES, assessments_visible_to, reassessments, reports_visible_to
+from outcomes.selectors import (
+    REASSESSMENT_STATUSES,
+    assessments_visible_to,
+    psfs_first_activities,
+    reassessments,
+    reports_visible_to,
+)
+from patients.api import PatientViewSet as PatientRecordViewSet
 from patients.selectors import patients_visible_to
 
 # --- Assessments --------------------------------------------------------------------------------
@@ -352,3 +360,34 @@ class OutcomeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         name = f"moverx-outcomes-{outcome_report.pk}{'-wide' if wide else ''}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+# --- Patients as served: with their open plan, adherence and PSFS activities ----------------------
+
+
+class PsfsActivitiesSerializer(serializers.Serializer):
+    activities = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                       help_text="Labels of the first PSFS of the open plan, in its order.")
+
+
+# The patient resource as served (config/urls.py): patients' viewset read through `patient_list` (open
+# plan, adherence, open alerts) and with the activities a PSFS follow-up offers, under the same URLs
+# (DESIGN.md, layering).
+class PatientViewSet(PatientRecordViewSet):
+    """Patients of the user's clinic (narrowed to their care team where the clinic says so)."""
+
+    action_permissions = {
+        **PatientRecordViewSet.action_permissions,
+        # what a PSFS form offers: those who record assessments, the patient app included
+        "psfs_activities": Cap.RECORD_ASSESSMENT,
+    }
+
+    def selector(self, user):
+        return patient_list(user)
+
+    @extend_schema(responses=PsfsActivitiesSerializer)
+    @action(detail=True, methods=["get"], url_path="psfs-activities")
+    def psfs_activities(self, request, pk=None):
+        """The activities to rate again at a PSFS follow-up (clinical-reference §1, v2): those of the
+        patient's first PSFS of the open plan; empty before it. A new activity may still be added."""
+        return Response({"activities": psfs_first_activities(self.get_object())})

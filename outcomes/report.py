@@ -18,12 +18,12 @@ from decimal import Decimal
 
 from django.db import connection
 
+from careplans.schedule import TIME_POINTS
 from outcomes import intervals, mixed_model
-from patients.clinical import ACUTE_BEFORE_DAYS, SUBACUTE_BEFORE_DAYS
+from patients.clinical import episode_type_sql
 
 METHOD_VERSION = "2"
-# clinical-reference §5 (v2) time points: (day from the plan start S, window), local dates
-POINTS = [(0, (-14, 0)), (28, (21, 35)), (56, (49, 63)), (84, (70, 98))]
+POINTS = TIME_POINTS  # clinical-reference §5 (v2): (day from the plan start S, window), local dates
 FOLLOWUP = len(POINTS) - 1
 MATURE_AFTER_DAYS = 98
 LOCF_DAYS = (1, 98)  # §5: the last assessment in (S, S + 98]
@@ -59,9 +59,7 @@ PGIC = Domain("pgic", "pgic", Decimal(0), Decimal(0), Decimal(0), False, Decimal
 
 SEGMENT_SQL = {
     "": "NULL::text",
-    "episode_type": f"""CASE WHEN cp.start_date - p.pain_onset_date < {ACUTE_BEFORE_DAYS} THEN 'acute'
-                             WHEN cp.start_date - p.pain_onset_date < {SUBACUTE_BEFORE_DAYS} THEN 'subacute'
-                             ELSE 'chronic' END""",
+    "episode_type": episode_type_sql(onset="p.pain_onset_date", start="cp.start_date"),
     "pt": "cp.lead_pt_id::text",
     "coach": "COALESCE(p.coach_id::text, 'none')",
 }

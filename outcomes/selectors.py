@@ -5,11 +5,11 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from careplans.models import CarePlan
+from careplans.schedule import TIME_POINTS as POINTS
 from careplans.selectors import care_plans_visible_to, open_plans_of
 from core.bounds import Kind, date_range, is_suspect
 from outcomes.instruments import Code
 from outcomes.models import Assessment, OutcomeReport
-from outcomes.report import POINTS
 from patients.selectors import patients_visible_to
 
 # Reassessment points: (name, plan week, due day, window from, window to), days from the plan start:

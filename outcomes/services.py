@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from careplans.selectors import open_plans_of
 from core.clock import local_today, refuse_future
-from core.errors import Conflict, DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput
 from core.outbox import outbox_add
-from core.resend import record_once
+from core.resend import record_once, supersede
 from core.version import code_version
 from outcomes import report
 from outcomes.instruments import (
@@ -136,16 +136,11 @@ def assessment_supersede(*, actor, assessment_id: int, reason: str, answers, col
     target = Assessment.objects.select_related("patient").get(pk=assessment_id)
     answers = _as_stored(target.instrument, answers)
     with _alert_if_refused(target.patient, target.instrument, answers), transaction.atomic():
-        old = Assessment.objects.select_for_update(no_key=True).get(pk=assessment_id)
-        if old.superseded_at is not None:
-            raise Conflict("This assessment was already corrected; correct the newer one.")
-        if not reason.strip():
-            raise InvalidInput({"reason": ["Say why the assessment is corrected."]})
-        new = _create(actor=actor, patient=target.patient, instrument=old.instrument, answers=answers,
-                      collected_at=collected_at, source=source, supersedes=old, supersede_reason=reason)
-        old.superseded_at = timezone.now()
-        old.save(update_fields=["superseded_at"])
-        return _reviewed(new)
+        return _reviewed(supersede(
+            Assessment.objects.all(), row_id=assessment_id, reason=reason, label="assessment",
+            create=lambda old: _create(actor=actor, patient=target.patient, instrument=old.instrument,
+                                       answers=answers, collected_at=collected_at, source=source, supersedes=old,
+                                       supersede_reason=reason)))
 
 
 # --- Reports ------------------------------------------------------------------------------------

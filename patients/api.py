@@ -1,5 +1,4 @@
 import django_filters
-from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -7,19 +6,15 @@ from rest_framework.response import Response
 
 from accounts.roles import Cap, Role
 from accounts.selectors import clinicians_visible_to, clinics_visible_to
-from careplans.selectors import open_plans_of
 from core.api.fields import BoundedDateField, OptionalEmailField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import BooleanFilter, IdFilter, SearchFilter
 from core.api.viewsets import AuditedReadsMixin, ScopedViewSet
 from core.bounds import Kind
 from core.clock import local_today
 from core.errors import InvalidInput
-from core.queries import SubqueryCount
-from exercises.selectors import plan_adherence_sql
-from outcomes.selectors import psfs_first_activities
 from patients import clinical, services
 from patients.models import Alert, Patient, RedFlagStatus
-from patients.selectors import alert_rank, alerts_visible_to, patients_visible_to, severity_rank
+from patients.selectors import alerts_visible_to, severity_rank
 
 
 def _pts(user):
@@ -30,6 +25,8 @@ def _coaches(user):
     return clinicians_visible_to(user, Role.COACH)
 
 
+# A patient as `exercises.selectors.patient_list` reads one: its open plan, adherence and open alerts
+# are annotations of that list.
 class PatientSerializer(serializers.ModelSerializer):
     episode_type = serializers.SerializerMethodField()
     age = serializers.SerializerMethodField()
@@ -114,24 +111,6 @@ class PatientFilter(django_filters.FilterSet):
         return queryset.filter(open_alert_count__gt=0) if value else queryset.filter(open_alert_count=0)
 
 
-def patient_list(user):
-    """Patients as the API shows them: with their open plan and open-alert count, in one query."""
-    open_plans = open_plans_of(OuterRef("pk"))
-    return patients_visible_to(user).annotate(
-        active_care_plan_id=Subquery(open_plans.values("pk")[:1]),
-        adherence=plan_adherence_sql(Subquery(open_plans.values("pk")[:1])),
-        active_care_plan_start=Subquery(open_plans.values("start_date")[:1]),
-        open_alert_count=SubqueryCount(Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)),
-    )
-
-
-def patients_in_work_order(patients, *then):
-    """A work list of `patient_list` rows: patients with an unacknowledged alert first (clinical-reference
-    §2, v2: an alert stays at the top of every work list), emergency and urgent ones before review ones,
-    then in the order `then` asks for."""
-    return patients.order_by(alert_rank(OuterRef("pk")), *then)
-
-
 class RedFlagScreenSerializer(serializers.Serializer):
     red_flags = serializers.ListField(
         child=serializers.ChoiceField(choices=clinical.RedFlag.choices), max_length=len(clinical.RedFlag),
@@ -143,13 +122,9 @@ class RedFlagReviewSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=5000)
 
 
-class PsfsActivitiesSerializer(serializers.Serializer):
-    activities = serializers.ListField(child=serializers.CharField(), read_only=True,
-                                       help_text="Labels of the first PSFS of the open plan, in its order.")
-
-
 class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """Patients of the user's clinic (narrowed to their care team where the clinic says so)."""
+    """Patients of the user's clinic (narrowed to their care team where the clinic says so). Served as
+    outcomes.api.PatientViewSet, whose selector (`patient_list`) gives the annotations the serializer shows."""
 
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
@@ -165,12 +140,7 @@ class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveMo
         "screen_red_flags": Cap.REVIEW_RED_FLAGS,
         "reminder_opt_out": Cap.SET_REMINDER_PREFERENCE,
         "reminder_opt_in": Cap.SET_REMINDER_PREFERENCE,
-        # what a PSFS form offers: those who record assessments, the patient app included
-        "psfs_activities": Cap.RECORD_ASSESSMENT,
     }
-
-    def selector(self, user):
-        return patient_list(user)
 
     def _read(self, patient_id):
         return PatientSerializer(self.get_queryset().get(pk=patient_id)).data
@@ -223,14 +193,6 @@ class PatientViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def reminder_opt_in(self, request, pk=None):
         services.patient_set_reminder_opt_out(patient=self.get_object(), opted_out=False)
         return Response(self._read(pk))
-
-    @extend_schema(responses=PsfsActivitiesSerializer)
-    @action(detail=True, methods=["get"], url_path="psfs-activities")
-    def psfs_activities(self, request, pk=None):
-        """The activities to rate again at a PSFS follow-up (clinical-reference §1, v2): those of the
-        patient's first PSFS of the open plan; empty before it. A new activity may still be added."""
-        return Response({"activities": psfs_first_activities(self.get_object())})
-
 
 class AlertSerializer(serializers.ModelSerializer):
     is_open = serializers.BooleanField(read_only=True)

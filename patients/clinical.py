@@ -35,15 +35,12 @@ class DaysBetween(models.Func):
     output_field = models.IntegerField()
 
 
-def episode_type_sql(onset, start) -> models.Case:
-    """`episode_type` as a database expression over two date expressions, for set-based queries."""
-    days = DaysBetween(start, onset)
-    return models.Case(
-        models.When(models.lookups.LessThan(days, ACUTE_BEFORE_DAYS), then=models.Value(EpisodeType.ACUTE)),
-        models.When(models.lookups.LessThan(days, SUBACUTE_BEFORE_DAYS), then=models.Value(EpisodeType.SUBACUTE)),
-        default=models.Value(EpisodeType.CHRONIC),
-        output_field=models.CharField(),
-    )
+def episode_type_sql(onset: str, start: str) -> str:
+    """`episode_type` as SQL over two date expressions (`"p.pain_onset_date"`, `"cp.start_date"`), written
+    from the same constants, for set-based queries such as the report's episode-type segments."""
+    return (f"CASE WHEN {start} - {onset} < {ACUTE_BEFORE_DAYS} THEN '{EpisodeType.ACUTE.value}' "
+            f"WHEN {start} - {onset} < {SUBACUTE_BEFORE_DAYS} THEN '{EpisodeType.SUBACUTE.value}' "
+            f"ELSE '{EpisodeType.CHRONIC.value}' END")
 
 
 class RedFlagCategory(models.TextChoices):

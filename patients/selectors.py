@@ -1,4 +1,4 @@
-from django.db.models import Case, Exists, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from accounts.roles import Role
 from patients.models import Alert, Patient
@@ -43,3 +43,10 @@ def alert_rank(patient_ref) -> Case:
     open_ones = Alert.objects.filter(patient=patient_ref, acknowledged_at__isnull=True)
     return Case(When(Exists(open_ones.exclude(severity=Alert.Severity.REVIEW)), then=Value(0)),
                 When(Exists(open_ones), then=Value(1)), default=Value(2), output_field=IntegerField())
+
+
+def patients_in_work_order(patients: QuerySet[Patient], *then) -> QuerySet[Patient]:
+    """A work list (of `exercises.selectors.patient_list` rows, say): patients with an unacknowledged
+    alert first (clinical-reference §2, v2: an alert stays at the top of every work list), emergency and
+    urgent ones before review ones, then in the order `then` asks for."""
+    return patients.order_by(alert_rank(OuterRef("pk")), *then)

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -100,7 +99,7 @@ def alert_notify_staff(*, alert_id: int, idempotency_key: str = "") -> int:
         return 0
     staff = alert_recipients(alert.patient, pt_only=alert.severity == Alert.Severity.REVIEW)
     urgency = URGENCY_WORDS[alert.severity]
-    link = f"{settings.SITE_URL}{reverse('web:patient', args=[alert.patient_id])}#alerts"
+    link = f"{settings.SITE_URL}{settings.PATIENT_PAGE_PATH.format(patient_id=alert.patient_id)}#alerts"
     headers = {"Message-ID": f"<alert-{alert.pk}-{idempotency_key}@moverx>"} if idempotency_key else {}
     EmailMessage(
         subject=f"[MoveRx] {urgency}: a patient alert needs you",

@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from config import embedded
-from core.management.commands import serve
+from demo.management.commands import serve
 from tests.celery_harness import Process
 from tests.test_deployment import ROOT, base_env
 

@@ -259,6 +259,9 @@ if EMAIL_URL:
     vars().update(env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MoveRx <no-reply@moverx.local>")
 SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}").rstrip("/")
+# The staff page of one patient (web/urls.py `web:patient`; tests/test_layers.py keeps them equal), for
+# the alert e-mails of patients.services, which sit below web and so cannot reverse its URL names.
+PATIENT_PAGE_PATH = "/patients/{patient_id}/"
 
 # Adherence reminders (coaching/reminders.py)
 REMINDER_CHANNELS = {
@@ -305,7 +308,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=2_621_44
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("MAX_REQUEST_FORM_FIELDS", default=1000)
 API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 
-AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "web.views.auth.lockout_response"
 
 # --- Authentication hardening (accounts.lockout, accounts.sessions, password reset) ---
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the header is ignored

@@ -16,11 +16,16 @@ from rest_framework import serializers
 
 from config.urls import router
 from core.api.fields import BoundedDateField
-from core.bounds import Kind, is_bounded
+from core.bounds import Bounded, Kind
 from web import forms as web_forms
 
 DATE_SERIALIZER_FIELDS = (serializers.DateField, serializers.DateTimeField)
 DATE_FORM_FIELDS = (django_forms.DateField, django_forms.DateTimeField)
+
+
+def is_bounded(validators) -> bool:
+    """True when one of `validators` is a `Bounded`."""
+    return any(isinstance(validator, Bounded) for validator in validators)
 
 
 def _project_modules(name):

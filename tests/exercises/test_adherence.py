@@ -3,12 +3,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careplans.models import StatusChange
 from exercises.models import Exercise, ExerciseSession, Prescription, PrescriptionVersion
-from exercises.selectors import plan_adherence, plans_adherence, weekly_adherence
+from exercises.selectors import plans_adherence, weekly_adherence
 from tests.exercises import reference
 from tests.factories import CarePlanFactory, PatientFactory, UserFactory
 
@@ -16,6 +17,14 @@ pytestmark = pytest.mark.django_db
 
 START = dt.date(2026, 3, 2)  # a Monday; US daylight saving starts 2026-03-08, inside week 1
 TZ = "America/Chicago"
+
+
+def plan_adherence(plan_id: int, as_of: dt.date | None = None) -> float | None:
+    """The database's one-plan figure, moverx_plan_adherence (what `plan_adherence_sql` lists show)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT moverx_plan_adherence(%s, %s::date)", [plan_id, as_of])
+        value = cursor.fetchone()[0]
+    return None if value is None else float(value)
 
 
 def at(day_offset: int, hour: int = 12, minute: int = 0, tz: str = TZ) -> dt.datetime:

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts import services as account_services
 from accounts import two_factor
 from accounts.lockout import password_reset_allowed
+from accounts.services import LoginLocked
 from core.errors import DomainError, InvalidInput
 from web.views.common import act, add_errors
 
@@ -157,3 +158,11 @@ def two_factor_confirm(request):
 def two_factor_disable(request):
     return _two_factor_post(request, DisableForm, lambda data: two_factor.disable(request.user, **data),
                             "Two-factor authentication is off.")
+
+
+def lockout_response(request, *args, **kwargs):
+    """django-axes' answer to a locked-out login: the API's error shape for API clients, a page for
+    people; nothing about the account either way."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": LoginLocked.default_detail}, status=LoginLocked.status_code)
+    return render(request, "web/locked.html", {"detail": LoginLocked.default_detail}, status=LoginLocked.status_code)

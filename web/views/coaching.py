@@ -8,7 +8,7 @@ from accounts.roles import Cap
 from coaching import services
 from coaching.selectors import coach_queue, habit_goals_visible_to, in_work_order, outreach_visible_to
 from core.audit import record_reads
-from patients.api import patient_list
+from exercises.selectors import patient_list
 from web import forms
 from web.access import requires, scoped
 from web.views.common import submit

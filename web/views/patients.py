@@ -28,6 +28,7 @@ from exercises import services as exercise_services
 from exercises.models import Prescription, PrescriptionVersion
 from exercises.selectors import (
     exercises_visible_to,
+    patient_list,
     plan_adherence_sql,
     prescriptions_visible_to,
     templates_visible_to,
@@ -38,9 +39,9 @@ from outcomes.instruments import Code, item_9_errors
 from outcomes.selectors import REASSESSMENT_POINTS, psfs_first_activities, reassessments
 from patients import clinical
 from patients import services as patient_services
-from patients.api import PatientFilter, patient_list, patients_in_work_order
+from patients.api import PatientFilter
 from patients.models import RedFlagStatus, Symptom
-from patients.selectors import SEVERITY_ORDER
+from patients.selectors import SEVERITY_ORDER, patients_in_work_order
 from web import charts, forms
 from web.access import requires, scoped
 from web.views.common import act, add_errors, invalid, submit
