@@ -1,6 +1,8 @@
 from django.db.models import Case, Exists, IntegerField, Q, QuerySet, Value, When
 
 from accounts.roles import Role
+from accounts.selectors import audit_events_visible_to, without_sign_ins
+from core.models import AuditEvent
 from patients.models import Alert, Patient
 
 
@@ -43,3 +45,22 @@ def alert_rank(patient_ref) -> Case:
     open_ones = Alert.objects.filter(patient=patient_ref, acknowledged_at__isnull=True)
     return Case(When(Exists(open_ones.exclude(severity=Alert.Severity.REVIEW)), then=Value(0)),
                 When(Exists(open_ones), then=Value(1)), default=Value(2), output_field=IntegerField())
+
+
+def patients_named(user, text: str) -> QuerySet[Patient]:
+    """Patients the user may see whose first or last name holds every word of `text`."""
+    patients = patients_visible_to(user)
+    for word in text.split()[:5]:
+        patients = patients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return patients
+
+
+def audit_events(user, *, patient_name: str = "", actor=None, sign_ins: bool = False) -> QuerySet[AuditEvent]:
+    """The trail a manager reads, newest first: of the patients named `patient_name`, of `actor`'s
+    doing, with sign-ins only when asked for."""
+    events = audit_events_visible_to(user).order_by("-id")
+    if patient_name.strip():
+        events = events.filter(patient_id__in=patients_named(user, patient_name).values("pk"))
+    if actor is not None:
+        events = events.filter(actor_id=actor.pk)
+    return events if sign_ins else without_sign_ins(events)

@@ -10,9 +10,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts import two_factor
-from accounts.models import User
 from accounts.roles import Cap
-from accounts.selectors import audit_events_visible_to, clinics_visible_to, staff_visible_to
+from accounts.selectors import clinics_visible_to, staff_visible_to
 from careplans.models import CarePlan
 from careplans.selectors import care_plans_visible_to
 from core.api.filters import IdField
@@ -20,7 +19,8 @@ from exercises.selectors import plan_adherence_sql
 from outcomes import services as outcome_services
 from outcomes.models import OutcomeReport
 from outcomes.selectors import reports_visible_to
-from web import forms, report_page
+from patients.selectors import audit_events
+from web import audit_page, forms, report_page
 from web.access import requires, scoped
 from web.views.common import act, invalid
 
@@ -125,17 +125,15 @@ def clinic_settings(request):
 
 @requires(Cap.READ_AUDIT)
 def audit_trail(request):
-    """Who viewed or changed what: filter by patient or by staff member."""
-    form = forms.AuditFilterForm(request.GET or None)
-    events = audit_events_visible_to(request.user).order_by("-id")
-    if form.is_valid():
-        if form.cleaned_data.get("patient"):
-            events = events.filter(patient_id=form.cleaned_data["patient"])
-        if form.cleaned_data.get("user"):
-            events = events.filter(actor_id=form.cleaned_data["user"])
+    """Who viewed or changed what, by name: filter by a patient's name or a staff member; sign-ins
+    (`last_login` stamps) only when asked for. Filters that do not hold are a 400 with their errors."""
+    user = request.user
+    form = forms.AuditFilterForm(request.GET or None,
+                                 staff=staff_visible_to(user).order_by("last_name", "first_name", "id"))
+    if form.is_bound and not form.is_valid():
+        return render(request, "web/audit.html", {"form": form, "rows": []}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
+    events = audit_events(user, patient_name=filters.get("patient", ""), actor=filters.get("user"),
+                         sign_ins=filters.get("sign_ins", False))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    actors = {u.pk: u for u in User.objects.filter(pk__in={e.actor_id for e in page if e.actor_id})}
-    return render(request, "web/audit.html", {"page": page, "form": form, "actors": actors,
-                                              "staff": staff_visible_to(request.user).order_by("last_name")})
-
-
+    return render(request, "web/audit.html", {"page": page, "form": form, "rows": audit_page.audit_rows(user, page)})
