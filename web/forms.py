@@ -283,6 +283,10 @@ class StaffForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, max_length=256, help_text="At least 10 characters.")
 
 
+class StaffRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
 class ClinicSettingsForm(forms.ModelForm):
     class Meta:
         model = Clinic

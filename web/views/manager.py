@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts import two_factor
-from accounts.roles import Cap
+from accounts.roles import Cap, Role
 from accounts.selectors import clinics_visible_to, staff_visible_to
 from careplans.models import CarePlan
 from careplans.selectors import care_plans_visible_to
@@ -22,7 +22,7 @@ from outcomes.selectors import reports_visible_to
 from patients.selectors import audit_events
 from web import audit_page, forms, report_page
 from web.access import requires, scoped
-from web.views.common import act, invalid
+from web.views.common import act, invalid, submit
 
 
 def _report_page(user, report: OutcomeReport) -> dict:
@@ -90,7 +90,7 @@ def staff(request):
         return act(request, reverse("web:staff"), lambda: account_services.staff_create(
             clinic=request.user.clinic, **form.cleaned_data), success=f"{form.cleaned_data['email']} added.")
     members = two_factor.with_status(staff_visible_to(request.user)).order_by("-is_active", "role", "last_name")
-    return render(request, "web/staff.html", {"members": members, "form": forms.StaffForm()})
+    return render(request, "web/staff.html", {"members": members, "form": forms.StaffForm(), "roles": Role.choices})
 
 
 @require_POST
@@ -99,6 +99,22 @@ def deactivate_staff(request, user_id):
     member = scoped(staff_visible_to(request.user), pk=user_id)
     return act(request, reverse("web:staff"), lambda: account_services.staff_deactivate(user=member),
                success=f"{member.email} can no longer sign in.")
+
+
+@require_POST
+@requires(Cap.MANAGE_STAFF)
+def change_role(request, user_id):
+    member = scoped(staff_visible_to(request.user), pk=user_id)
+    return submit(request, forms.StaffRoleForm, reverse("web:staff"), lambda data: account_services.staff_role_change(
+        actor=request.user, user=member, role=data["role"]), success=f"{member.email} changed role.")
+
+
+@require_POST
+@requires(Cap.MANAGE_STAFF)
+def send_password_reset(request, user_id):
+    member = scoped(staff_visible_to(request.user), pk=user_id)
+    return act(request, reverse("web:staff"), lambda: account_services.staff_password_reset(
+        actor=request.user, user=member), success=f"A password-reset link is on its way to {member.email}.")
 
 
 @require_POST
