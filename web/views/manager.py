@@ -1,5 +1,6 @@
 """The manager's workspace: outcome dashboard and reports, staff, reminder settings, audit trail."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,10 +16,13 @@ from accounts.selectors import clinics_visible_to, staff_visible_to
 from careplans.models import CarePlan
 from careplans.selectors import care_plans_visible_to
 from core.api.filters import IdField
+from core.clock import local_today
 from exercises.selectors import plan_adherence_sql
 from outcomes import services as outcome_services
+from outcomes import windows
 from outcomes.models import OutcomeReport
 from outcomes.selectors import reports_visible_to
+from outcomes.snapshot import segment_plans
 from patients.selectors import audit_events
 from web import audit_page, forms, report_page
 from web.access import requires, scoped
@@ -35,6 +39,11 @@ def _report_page(user, report: OutcomeReport) -> dict:
     return report_page.report_views(report.results, report.segment_by, names)
 
 
+def _has_plans(report: OutcomeReport) -> bool:
+    """A done report with mature plans to show (one without any says so instead of empty tables)."""
+    return report.status == OutcomeReport.Status.DONE and bool(segment_plans(report.results or {}))
+
+
 def _id_or_none(text: str) -> int | None:
     """A database id typed in a query string ("²" or 30 digits are no id), else None."""
     try:
@@ -43,9 +52,21 @@ def _id_or_none(text: str) -> int | None:
         return None
 
 
+def _report_form(request, today) -> tuple[forms.ReportForm, dict]:
+    """The request form, filled in with a preset window when one was picked (?preset=last_quarter)."""
+    presets = windows.report_presets(today)
+    chosen = presets.get(request.GET.get("preset", ""), {})
+    initial = {"segment_by": "episode_type"} | {name: chosen[name] for name in ("start_from", "start_to", "as_of")
+                                                if name in chosen}
+    return forms.ReportForm(initial=initial), presets
+
+
 @requires(Cap.REQUEST_REPORT)
 def dashboard(request):
     user = request.user
+    # the clinic's today (the server's zone for an admin across clinics), as report_request takes it
+    today = local_today(user.clinic.timezone if user.clinic_id else settings.TIME_ZONE)
+    form, presets = _report_form(request, today)
     plans = care_plans_visible_to(user)
     active = plans.filter(status=CarePlan.Status.ACTIVE)
     summary = active.aggregate(patients=Count("patient", distinct=True),
@@ -61,8 +82,10 @@ def dashboard(request):
         "open_plans": plans.filter(status__in=CarePlan.OPEN_STATUSES).count(),
         "reports": reports,
         "report": report,
-        "page": _report_page(user, report) if report and report.status == OutcomeReport.Status.DONE else None,
-        "form": forms.ReportForm(initial={"segment_by": "episode_type"}),
+        "page": _report_page(user, report) if report and _has_plans(report) else None,
+        "form": form,
+        "presets": presets,
+        "latest_mature_start": windows.latest_mature_start(today),
         "segment_by_label": forms.SEGMENT_CHOICES.get(report.segment_by, "") if report else "",
     })
 
