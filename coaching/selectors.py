@@ -40,15 +40,19 @@ def in_work_order(items: QuerySet[OutreachItem]) -> QuerySet[OutreachItem]:
     return items.order_by("-resolved_at", alert_first, "opened_at", "id")
 
 
-def open_queue(user) -> QuerySet[OutreachItem]:
-    """The coach's open outreach in work order, each item with its patient (phone, preferred channel)
-    and `days_since_session`: whole days from the patient's last session to their today, both dates
-    in the patient's zone (None when they have no session yet)."""
+def with_days_since_session(items: QuerySet[OutreachItem]) -> QuerySet[OutreachItem]:
+    """Items with their patient (phone, preferred channel) and `days_since_session`: whole days from
+    the patient's last session to their today, both dates in the patient's zone (None: no session yet)."""
     last_session = ExerciseSession.objects.filter(patient=OuterRef("patient_id"), superseded_at__isnull=True).order_by(
         "-performed_at").values("performed_at")[:1]
     zone = F("patient__timezone")
-    return in_work_order(coach_queue(user).filter(resolved_at__isnull=True)).select_related("patient").annotate(
+    return items.select_related("patient").annotate(
         days_since_session=DaysBetween(LocalDate(Value(timezone.now()), zone), LocalDate(Subquery(last_session), zone)))
+
+
+def open_queue(user) -> QuerySet[OutreachItem]:
+    """The coach's open outreach in work order, with how long since each patient's last session."""
+    return with_days_since_session(in_work_order(coach_queue(user).filter(resolved_at__isnull=True)))
 
 
 def latest_check_in(patient_ref) -> dict:

@@ -121,3 +121,14 @@ def test_a_goal_starting_later_says_no_day_can_be_logged_yet(coach, patient):
     with pytest.raises(InvalidInput) as refused:
         services.habit_log(actor=coach, goal=goal, done_on=start)
     assert "no day can be logged yet" in str(refused.value.detail)
+
+
+def test_the_outreach_api_gives_the_same_days_and_contact(client_for, clinic, pt, coach):
+    patient = PatientFactory(clinic=clinic, primary_pt=pt, coach=coach, timezone=ZONE, phone="+686 555 0100",
+                             reminder_channel="sms")
+    last_session_at(patient, pt, coach, dt.datetime.combine(local_today(ZONE) - dt.timedelta(days=3),
+                                                            dt.time(0, 30), tzinfo=ZoneInfo(ZONE)))
+    outreach(patient, coach)
+    [item] = client_for(coach).get("/api/v1/outreach/").json()["results"]
+    assert (item["days_since_session"], item["patient_phone"], item["patient_reminder_channel"]) == (
+        3, "+686 555 0100", "sms")
