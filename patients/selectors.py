@@ -47,6 +47,11 @@ def alert_rank(patient_ref) -> Case:
                 When(Exists(open_ones), then=Value(1)), default=Value(2), output_field=IntegerField())
 
 
+def care_teams_of(user, member) -> QuerySet[Patient]:
+    """The patients (that `user` may see) whose PT or coach `member` is."""
+    return patients_visible_to(user).filter(Q(primary_pt=member) | Q(coach=member))
+
+
 def patients_named(user, text: str) -> QuerySet[Patient]:
     """Patients the user may see whose first or last name holds every word of `text`."""
     patients = patients_visible_to(user)

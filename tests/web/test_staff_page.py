@@ -31,6 +31,14 @@ def test_a_manager_changes_a_coachs_role_and_the_trail_says_who(client, manager,
     assert (event.actor_id, event.changes) == (manager.pk, {"role": ["coach", "pt"]})
 
 
+def test_the_manager_is_told_the_member_is_still_on_care_teams(client, manager, coach, patient):
+    client.force_login(manager)
+    response = client.post(reverse("web:change_role", args=[coach.pk]), {"role": "pt"})
+    assert "still on the care team of 1 patient:" in messages_of(response)
+    patient.refresh_from_db()
+    assert patient.coach_id == coach.pk  # nothing reassigned behind the manager's back
+
+
 def test_a_manager_cannot_change_their_own_role(client, manager, clinic):
     UserFactory(clinic=clinic, role="manager")  # not the last manager: the refusal is about oneself
     client.force_login(manager)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Avg, Count
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -23,7 +24,7 @@ from outcomes import windows
 from outcomes.models import OutcomeReport
 from outcomes.selectors import reports_visible_to
 from outcomes.snapshot import segment_plans
-from patients.selectors import audit_events
+from patients.selectors import audit_events, care_teams_of
 from web import audit_page, forms, report_page
 from web.access import requires, scoped
 from web.views.common import act, invalid, submit
@@ -127,9 +128,13 @@ def deactivate_staff(request, user_id):
 @require_POST
 @requires(Cap.MANAGE_STAFF)
 def change_role(request, user_id):
+    """A new role leaves the member's care teams as they are: the manager is told how many to look at."""
     member = scoped(staff_visible_to(request.user), pk=user_id)
+    teams = care_teams_of(request.user, member).count()
+    note = (f" They are still on the care team of {teams} patient{pluralize(teams)}: reassign them on each "
+            f"patient's intake where the new role does not fit.") if teams else ""
     return submit(request, forms.StaffRoleForm, reverse("web:staff"), lambda data: account_services.staff_role_change(
-        actor=request.user, user=member, role=data["role"]), success=f"{member.email} changed role.")
+        actor=request.user, user=member, role=data["role"]), success=f"{member.email} changed role.{note}")
 
 
 @require_POST
