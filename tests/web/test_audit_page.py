@@ -3,6 +3,8 @@ filters by a patient's name and a staff member, sign-ins hidden unless asked for
 and a bounded number of queries whatever the page holds."""
 
 import datetime as dt
+import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -20,7 +22,7 @@ def check_in_by(client, coach, patient, hours_ago=2):
     """A check-in logged through the coach's page (the trigger records the coach as the actor)."""
     client.force_login(coach)
     when = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours_ago)).astimezone(
-        dt.timezone(dt.timedelta(hours=-5))).strftime("%Y-%m-%dT%H:%M")
+        ZoneInfo(coach.clinic.timezone)).strftime("%Y-%m-%dT%H:%M")  # typed in the clinic's time
     response = client.post(reverse("web:log_check_in", args=[patient.pk]),
                            {"occurred_at": when, "channel": "phone", "mood": 4, "confidence": 6})
     assert response.status_code == 302
@@ -73,7 +75,9 @@ def test_sign_ins_are_hidden_unless_asked_for(client, manager, coach):
     client.force_login(coach)  # stamps last_login: an update of the user
     client.force_login(manager)
     assert "last login:" not in client.get(URL).content.decode()
-    assert "last login: — → " in client.get(URL, {"sign_ins": "on"}).content.decode()
+    shown = client.get(URL, {"sign_ins": "on"}).content.decode()
+    # the stamp in the clinic's time (New York), not as stored (UTC)
+    assert re.search(r"last login: — → [A-Z][a-z]{2} \d{1,2}, \d{4} \d\d:\d\d E[SD]T", shown)
 
 
 def test_times_are_the_clinics(client, clinic, manager, coach, robert):
