@@ -37,6 +37,11 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(clinic_id=getattr(user, "clinic_id", None))
 
 
+def users_by_id(ids) -> dict[int, User]:
+    """Users (admins too) by id, to name who acted in an audit trail the caller already scoped."""
+    return {user.pk: user for user in User.objects.filter(pk__in=ids)}
+
+
 def without_sign_ins(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
     """The trail without the `last_login` stamp of every sign-in (an update of the user whose only
     change is that column): noise next to who viewed or changed what."""

@@ -8,10 +8,11 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.models import User
+from accounts.selectors import users_by_id
 from patients.selectors import patients_visible_to
 
 # what the trail calls a table's row where the model's own name reads badly
+STAFF_TABLE = "accounts_user"
 NOUNS = {"patients_patient": "record", "coaching_checkin": "check-in", "careplans_goal": "care-plan goal",
          "otp_totp_totpdevice": "two-factor device"}
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -23,8 +24,8 @@ def audit_rows(user, events) -> list[dict]:
     events = list(events)
     patients = {p.pk: p.full_name for p in patients_visible_to(user).filter(
         pk__in={e.patient_id for e in events if e.patient_id}).only("first_name", "last_name")}
-    people = {u.pk: u for u in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id} | {
-        e.object_id for e in events if e.table_name == User._meta.db_table})}
+    people = users_by_id({e.actor_id for e in events if e.actor_id}
+                         | {e.object_id for e in events if e.table_name == STAFF_TABLE})
     nouns = _nouns()
     return [{"event": e, "who": people.get(e.actor_id), "patient": patients.get(e.patient_id),
              "what": _what(e, patients, people, nouns), "changes": _changes(e)} for e in events]
@@ -36,7 +37,7 @@ def _nouns() -> dict[str, str]:
 
 def _what(event, patients: dict, people: dict, nouns: dict) -> str:
     noun = nouns.get(event.table_name, event.table_name.replace("_", " "))
-    if event.table_name == User._meta.db_table:
+    if event.table_name == STAFF_TABLE:
         member = people.get(event.object_id)
         return f"{member} (staff)" if member else f"staff member #{event.object_id}"
     if event.patient_id:
