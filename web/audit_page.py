@@ -11,8 +11,8 @@ from django.utils.formats import date_format
 from accounts.selectors import users_by_id
 from patients.selectors import patients_visible_to
 
-# what the trail calls a table's row where the model's own name reads badly
 STAFF_TABLE = "accounts_user"
+# what the trail calls a table's row where the model's own name reads badly
 NOUNS = {"patients_patient": "record", "coaching_checkin": "check-in", "careplans_goal": "care-plan goal",
          "otp_totp_totpdevice": "two-factor device"}
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
