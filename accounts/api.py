@@ -141,8 +141,13 @@ class StaffInputSerializer(serializers.Serializer):
         return data
 
 
+class StaffRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
 class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """The clinic's staff. Managers add and deactivate staff of their own clinic; admins of any."""
+    """The clinic's staff. Managers add, deactivate, change the role of and send a password-reset link to
+    staff of their own clinic; admins of any."""
 
     serializer_class = UserSerializer
     filterset_fields = ["role", "is_active"]
@@ -152,6 +157,8 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         "retrieve": Cap.READ_CLINIC,
         "create": Cap.MANAGE_STAFF,
         "deactivate": Cap.MANAGE_STAFF,
+        "role": Cap.MANAGE_STAFF,
+        "password_reset": Cap.MANAGE_STAFF,
     }
 
     def selector(self, user):
@@ -167,6 +174,20 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     def deactivate(self, request, pk=None):
         user = services.staff_deactivate(user=self.get_object())
         return Response(UserSerializer(user).data)
+
+    @extend_schema(request=StaffRoleSerializer, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def role(self, request, pk=None):
+        user = services.staff_role_change(actor=request.user, user=self.get_object(),
+                                          **self.validated(StaffRoleSerializer))
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(request=None, responses={202: None})
+    @action(detail=True, methods=["post"], url_path="password-reset")
+    def password_reset(self, request, pk=None):
+        """E-mail the member the password-reset link (sent by the outbox worker)."""
+        services.staff_password_reset(actor=request.user, user=self.get_object())
+        return Response(status=status.HTTP_202_ACCEPTED)
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -1,4 +1,5 @@
-from django.db.models import QuerySet
+from django.db.models import F, Func, JSONField, QuerySet, TextField, Value
+from django.db.models.functions import Cast
 
 from accounts.models import Clinic, User
 from accounts.roles import Role
@@ -34,3 +35,18 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
     if user.is_superuser:
         return AuditEvent.objects.all()
     return AuditEvent.objects.filter(clinic_id=getattr(user, "clinic_id", None))
+
+
+def users_by_id(ids) -> dict[int, User]:
+    """Users (admins too) by id, to name who acted in an audit trail the caller already scoped."""
+    return {user.pk: user for user in User.objects.filter(pk__in=ids)}
+
+
+def without_sign_ins(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    """The trail without the `last_login` stamp of every sign-in (an update of the user whose only
+    change is that column): noise next to who viewed or changed what."""
+    other_changes = Func(F("changes"), Cast(Value("last_login"), TextField()), arg_joiner=" - ",
+                         template="(%(expressions)s)", output_field=JSONField())  # jsonb minus a key
+    return events.alias(other_changes=other_changes).exclude(
+        table_name=User._meta.db_table, action=AuditEvent.Action.UPDATE, changes__has_key="last_login",
+        other_changes={})

@@ -11,10 +11,11 @@ from knox.models import AuthToken
 
 from accounts import two_factor
 from accounts.models import Clinic, User
+from accounts.roles import Role
 from accounts.sessions import sign_out_everywhere_else
 from accounts.tokens import token_create
 from core.audit import record_change
-from core.errors import DomainError, InvalidInput
+from core.errors import Conflict, DomainError, InvalidInput
 from core.outbox import outbox_add
 
 WRONG_CREDENTIALS = "Unable to log in with the email and password given."
@@ -62,6 +63,40 @@ def staff_deactivate(*, user: User) -> User:
     user.save(update_fields=["is_active"])
     sign_out_everywhere_else(user)
     return user
+
+
+@transaction.atomic
+def staff_role_change(*, actor: User, user: User, role: str) -> User:
+    """Move a staff member to another role (the user table's trigger records it). Nobody changes their
+    own role, no role makes an admin, and a clinic keeps at least one active manager."""
+    if role not in Role.values:
+        raise InvalidInput({"role": [f"Choose one of: {', '.join(Role.values)}."]})
+    if user.pk == actor.pk:
+        raise InvalidInput({"role": ["You cannot change your own role: ask another manager or an admin."]})
+    if user.is_superuser:
+        raise InvalidInput({"role": ["An admin's role is not the clinic's to change."]})
+    if user.role == Role.MANAGER and role != Role.MANAGER and user.is_active:
+        # lock the clinic's managers: two demotions at once cannot both pass this check
+        managers = User.objects.select_for_update().filter(clinic_id=user.clinic_id, role=Role.MANAGER,
+                                                           is_active=True, is_superuser=False)
+        if not [manager for manager in managers if manager.pk != user.pk]:
+            raise Conflict(f"{user} is the clinic's last active manager: make someone else manager first.")
+    user.role = role
+    user.save(update_fields=["role"])
+    return user
+
+
+@transaction.atomic
+def staff_password_reset(*, actor: User, user: User) -> None:
+    """A manager sends a staff member the password-reset link (the same outbox e-mail as the sign-in
+    page's "forgot password"); the trail records who asked."""
+    if not user.is_active:
+        raise Conflict(f"{user} is deactivated: no reset link is sent.")
+    if not user.has_usable_password():
+        raise Conflict(f"{user} has no password to reset.")
+    password_reset_request(email=user.email)
+    record_change(actor=actor, table="accounts_user", object_id=user.pk, clinic_id=user.clinic_id,
+                  changes={"password_reset": [None, "link sent"]})
 
 
 @transaction.atomic

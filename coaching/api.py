@@ -16,6 +16,7 @@ from coaching.selectors import (
     in_work_order,
     outreach_visible_to,
     reminders_visible_to,
+    with_days_since_session,
 )
 from core.api.fields import BoundedDateField, BoundedDateTimeField, ScopedPrimaryKeyRelatedField, SuspectDatesField
 from core.api.filters import IdFilter
@@ -196,12 +197,18 @@ class HabitGoalViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.Retrieve
 
 class OutreachSerializer(serializers.ModelSerializer):
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    patient_phone = serializers.CharField(source="patient.phone", read_only=True)
+    patient_reminder_channel = serializers.CharField(source="patient.reminder_channel", read_only=True)
+    days_since_session = serializers.IntegerField(
+        read_only=True, allow_null=True,
+        help_text="Days from the patient's last session to their today (their zone); null: no session yet.")
     is_open = serializers.SerializerMethodField()
 
     class Meta:
         model = OutreachItem
-        fields = ["id", "patient", "patient_name", "coach", "cause", "detail", "opened_at", "is_open", "resolved_at",
-                  "resolved_by", "resolution_note", "cleared_at"]
+        fields = ["id", "patient", "patient_name", "patient_phone", "patient_reminder_channel", "coach", "cause",
+                  "detail", "opened_at", "is_open", "resolved_at", "resolved_by", "resolution_note", "cleared_at",
+                  "days_since_session"]
         read_only_fields = fields
 
     def get_is_open(self, item) -> bool:
@@ -241,7 +248,7 @@ class OutreachViewSet(AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveM
     action_permissions = {"list": Cap.READ_CLINICAL, "retrieve": Cap.READ_CLINICAL, "resolve": Cap.COACH}
 
     def selector(self, user):
-        items = in_work_order(outreach_visible_to(user).select_related("patient"))
+        items = with_days_since_session(in_work_order(outreach_visible_to(user)))
         coach_list = self.action == "list" and getattr(user, "role", None) == Role.COACH
         if coach_list and self.request.query_params.get("scope") != "clinic":
             items = coach_queue(user, items)

@@ -1,9 +1,12 @@
 import datetime as dt
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
 
 from coaching.models import CheckIn, CoachingNote, HabitGoal, OutreachItem, ReminderDelivery
-from core.clock import local_today
+from core.clock import LocalDate, local_today
+from exercises.models import ExerciseSession
+from patients.clinical import DaysBetween
 from patients.selectors import patients_visible_to
 
 
@@ -35,6 +38,33 @@ def in_work_order(items: QuerySet[OutreachItem]) -> QuerySet[OutreachItem]:
     alert_first = Case(When(cause=OutreachItem.Cause.OPEN_ALERT, then=Value(0)), default=Value(1),
                        output_field=IntegerField())
     return items.order_by("-resolved_at", alert_first, "opened_at", "id")
+
+
+def with_days_since_session(items: QuerySet[OutreachItem]) -> QuerySet[OutreachItem]:
+    """Items with their patient (phone, preferred channel) and `days_since_session`: whole days from
+    the patient's last session to their today, both dates in the patient's zone (None: no session yet)."""
+    last_session = ExerciseSession.objects.filter(patient=OuterRef("patient_id"), superseded_at__isnull=True).order_by(
+        "-performed_at").values("performed_at")[:1]
+    zone = F("patient__timezone")
+    return items.select_related("patient").annotate(
+        days_since_session=DaysBetween(LocalDate(Value(timezone.now()), zone), LocalDate(Subquery(last_session), zone)))
+
+
+def open_queue(user) -> QuerySet[OutreachItem]:
+    """The coach's open outreach in work order, with how long since each patient's last session."""
+    return with_days_since_session(in_work_order(coach_queue(user).filter(resolved_at__isnull=True)))
+
+
+def latest_check_in(patient_ref) -> dict:
+    """Annotations of the patient's last check-in (for lists): when, its notes, what was agreed, the next one."""
+    last = CheckIn.objects.filter(patient=patient_ref).order_by("-occurred_at", "-id")
+    return {f"last_check_in_{name}": Subquery(last.values(name)[:1])
+            for name in ("occurred_at", "notes", "agreed", "next_check_in")}
+
+
+def loggable_days(goal: HabitGoal, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The days a habit can be logged for: from the goal's start to the patient's today (their zone)."""
+    return goal.start_date, today or local_today(goal.patient.timezone)
 
 
 def reminders_visible_to(user) -> QuerySet[ReminderDelivery]:

@@ -4,6 +4,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from coaching.models import CheckIn, CoachingNote, HabitGoal, HabitLog, OutreachItem
+from coaching.selectors import loggable_days
 from core.clock import local_today, refuse_future
 from core.errors import Conflict, InvalidInput
 from exercises.selectors import session_since_sql
@@ -39,9 +40,11 @@ def habit_goal_update(*, goal: HabitGoal, **changes) -> HabitGoal:
 
 
 def habit_log(*, actor, goal: HabitGoal, done_on: dt.date) -> HabitLog:
-    """Mark a day the habit was kept (once per day; a repeat is a 409)."""
-    if done_on < goal.start_date or done_on > local_today(goal.patient.timezone):
-        raise InvalidInput({"date": ["Pick a day between the goal's start and today."]})
+    """Mark a day the habit was kept (once per day; a repeat is a 409), from the goal's start to the
+    patient's today."""
+    first, last = loggable_days(goal)
+    if not first <= done_on <= last:
+        raise InvalidInput({"date": [day_range_refusal(first, last)]})
     try:
         with transaction.atomic():
             return HabitLog.objects.create(goal=goal, done_on=done_on, logged_by=actor)
@@ -52,6 +55,18 @@ def habit_log(*, actor, goal: HabitGoal, done_on: dt.date) -> HabitLog:
 def _coach_alerts_open(patient) -> bool:
     """The alerts behind an `open_alert` item: every unacknowledged one but a review (the PT's, §2 v2)."""
     return open_alerts(patient).exclude(severity=Alert.Severity.REVIEW).exists()
+
+
+def day_range_refusal(first: dt.date, last: dt.date) -> str:
+    """"Pick a day from Mar 3 to Mar 9." (the year only when the range spans two)."""
+    if first > last:
+        return f"This goal starts on {_day(first)}: no day can be logged yet."
+    both_years = first.year != last.year
+    return f"Pick a day from {_day(first, both_years)} to {_day(last, both_years)}."
+
+
+def _day(day: dt.date, with_year: bool = False) -> str:
+    return f"{day:%b} {day.day}" + (f", {day.year}" if with_year else "")
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from core.errors import DomainError, InvalidInput
 from core.outbox import outbox_add
 from core.resend import record_once, supersede
 from core.version import code_version
-from outcomes import report
+from outcomes import report, windows
 from outcomes.instruments import (
     Code,
     phq9_item_9_alarms,
@@ -156,12 +156,21 @@ def report_request(*, actor, clinic, start_from, start_to, as_of=None, segment_b
         raise InvalidInput({"start_to": ["The range ends before it starts."]})
     if as_of > clinic_today:
         raise InvalidInput({"as_of": ["The report date cannot be in the future."]})
+    if start_from > (latest := windows.latest_mature_start(as_of)):
+        # no plan of the window can be mature: say so now, not with an empty report (clinical-reference §5)
+        raise InvalidInput({"start_from": [
+            f"No plan starting on or after {_day(start_from)} is mature by the report date {_day(as_of)} (a plan "
+            f"counts {report.MATURE_AFTER_DAYS} days after its start): start on or before {_day(latest)}."]})
     with transaction.atomic():
         outcome_report = OutcomeReport.objects.create(
             clinic=clinic, start_from=start_from, start_to=start_to, as_of=as_of, segment_by=segment_by,
             requested_by=actor, code_version=code_version(), dispatched_at=timezone.now())
         _dispatch(outcome_report.pk)
     return outcome_report
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
 
 
 def _dispatch(report_id: int) -> None:
@@ -278,5 +287,6 @@ def monthly_reports_create(*, today: dt.date | None = None) -> list[OutcomeRepor
 
 
 def _monthly_report(clinic, today: dt.date) -> OutcomeReport:
-    return report_request(actor=None, clinic=clinic, start_from=today - dt.timedelta(days=365),
-                          start_to=today - dt.timedelta(days=report.MATURE_AFTER_DAYS), as_of=today)
+    window = windows.report_presets(today)["last_12_months"]
+    return report_request(actor=None, clinic=clinic, start_from=window["start_from"], start_to=window["start_to"],
+                          as_of=today)

@@ -1,6 +1,8 @@
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from accounts.roles import Role
+from accounts.selectors import audit_events_visible_to, without_sign_ins
+from core.models import AuditEvent
 from patients.models import Alert, Patient
 
 
@@ -50,3 +52,27 @@ def patients_in_work_order(patients: QuerySet[Patient], *then) -> QuerySet[Patie
     alert first (clinical-reference §2, v2: an alert stays at the top of every work list), emergency and
     urgent ones before review ones, then in the order `then` asks for."""
     return patients.order_by(alert_rank(OuterRef("pk")), *then)
+
+
+def care_teams_of(user, member) -> QuerySet[Patient]:
+    """The patients (that `user` may see) whose PT or coach `member` is."""
+    return patients_visible_to(user).filter(Q(primary_pt=member) | Q(coach=member))
+
+
+def patients_named(user, text: str) -> QuerySet[Patient]:
+    """Patients the user may see whose first or last name holds every word of `text`."""
+    patients = patients_visible_to(user)
+    for word in text.split()[:5]:
+        patients = patients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return patients
+
+
+def audit_events(user, *, patient_name: str = "", actor=None, sign_ins: bool = False) -> QuerySet[AuditEvent]:
+    """The trail a manager reads, newest first: of the patients named `patient_name`, of `actor`'s
+    doing, with sign-ins only when asked for."""
+    events = audit_events_visible_to(user).order_by("-id")
+    if patient_name.strip():
+        events = events.filter(patient_id__in=patients_named(user, patient_name).values("pk"))
+    if actor is not None:
+        events = events.filter(actor_id=actor.pk)
+    return events if sign_ins else without_sign_ins(events)

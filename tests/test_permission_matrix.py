@@ -64,6 +64,8 @@ CASES = {
         "email": "new.pt@example.org", "password": "Long-enough-pass-9", "role": "pt", "clinic": side.clinic.pk}),
     ("staff-detail", "get"): Case(READ, target="coach"),
     ("staff-deactivate", "post"): Case(statuses(200, {"manager"}), target="coach"),
+    ("staff-role", "post"): Case(statuses(200, {"manager"}), target="coach", body=lambda side, world: {"role": "pt"}),
+    ("staff-password-reset", "post"): Case(statuses(202, {"manager"}), target="coach"),
     ("audit-event-list", "get"): Case(statuses(200, {"manager"}), list_of="audit_event"),
     ("audit-event-detail", "get"): Case(statuses(200, {"manager"}), target="audit_event"),
     ("patient-list", "get"): Case(READ, list_of="patient"),

@@ -283,6 +283,10 @@ class StaffForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, max_length=256, help_text="At least 10 characters.")
 
 
+class StaffRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
 class ClinicSettingsForm(forms.ModelForm):
     class Meta:
         model = Clinic
@@ -291,6 +295,17 @@ class ClinicSettingsForm(forms.ModelForm):
                    "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, member):
+        return f"{member} ({member.email})"
+
+
 class AuditFilterForm(forms.Form):
-    patient = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
-    user = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    patient = forms.CharField(max_length=100, required=False, label="Patient name")
+    user = StaffChoiceField(queryset=None, required=False, empty_label="Anyone", label="Staff member")
+    sign_ins = forms.BooleanField(required=False, label="Show sign-ins",
+                                  help_text="Each sign-in stamps the user's last login; hidden unless asked for.")
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff

@@ -60,6 +60,8 @@ urlpatterns = [
     path("staff/", manager.staff, name="staff"),
     path("staff/<int:user_id>/deactivate/", manager.deactivate_staff, name="deactivate_staff"),
     path("staff/<int:user_id>/reset-two-factor/", manager.reset_two_factor, name="reset_two_factor"),
+    path("staff/<int:user_id>/role/", manager.change_role, name="change_role"),
+    path("staff/<int:user_id>/password-reset/", manager.send_password_reset, name="send_password_reset"),
     path("settings/", manager.clinic_settings, name="settings"),
     path("audit/", manager.audit_trail, name="audit"),
 ]

@@ -106,6 +106,8 @@ PAGES = {
                                                            "password": "a-long-enough-passphrase"}),
     ("deactivate_staff", "post"): post({"manager"}, ("coach",)),
     ("reset_two_factor", "post"): post({"manager"}, ("coach",)),
+    ("change_role", "post"): post({"manager"}, ("coach",), lambda side: {"role": "pt"}),
+    ("send_password_reset", "post"): post({"manager"}, ("coach",)),
     ("settings", "get"): Page({"manager"}),
     ("settings", "post"): post({"manager"}, (), lambda side: {"reminder_after_days": 3, "quiet_hours_start": "21:00",
                                                               "quiet_hours_end": "08:00"}),

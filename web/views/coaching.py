@@ -1,12 +1,13 @@
 """The coach's workspace: caseload and outreach queue; check-ins, notes and habit goals."""
 
+from django.db.models import OuterRef
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Cap
 from coaching import services
-from coaching.selectors import coach_queue, habit_goals_visible_to, in_work_order, outreach_visible_to
+from coaching.selectors import habit_goals_visible_to, latest_check_in, open_queue, outreach_visible_to
 from core.audit import record_reads
 from exercises.selectors import patient_list
 from web import forms
@@ -17,10 +18,12 @@ from web.views.patients import submit_on_record
 
 @requires(Cap.READ_CLINICAL)
 def coach_home(request):
-    """My patients (where I am the coach) and my outreach queue: open alerts first, then oldest first."""
+    """My patients (where I am the coach) with their last check-in, and my outreach queue: open alerts
+    first, then oldest first."""
     user = request.user
-    caseload = list(patient_list(user).filter(coach=user).order_by("adherence", "last_name")[:200])
-    queue = list(in_work_order(coach_queue(user).filter(resolved_at__isnull=True).select_related("patient")))
+    caseload = list(patient_list(user).filter(coach=user).annotate(**latest_check_in(OuterRef("pk")))
+                    .order_by("adherence", "last_name")[:200])
+    queue = list(open_queue(user))
     record_reads(user=user, rows=[("patients_patient", p.pk, p.pk, p.clinic_id) for p in caseload])
     return render(request, "web/coach.html", {"caseload": caseload, "queue": queue, "note_form": forms.NoteForm()})
 

@@ -1,28 +1,33 @@
 """The manager's workspace: outcome dashboard and reports, staff, reminder settings, audit trail."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Avg, Count
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts import two_factor
-from accounts.models import User
-from accounts.roles import Cap
-from accounts.selectors import audit_events_visible_to, clinics_visible_to, staff_visible_to
+from accounts.roles import Cap, Role
+from accounts.selectors import clinics_visible_to, staff_visible_to
 from careplans.models import CarePlan
 from careplans.selectors import care_plans_visible_to
 from core.api.filters import IdField
+from core.clock import local_today
 from exercises.selectors import plan_adherence_sql
 from outcomes import services as outcome_services
+from outcomes import windows
 from outcomes.models import OutcomeReport
 from outcomes.selectors import reports_visible_to
-from web import forms, report_page
+from outcomes.snapshot import segment_plans
+from patients.selectors import audit_events, care_teams_of
+from web import audit_page, forms, report_page
 from web.access import requires, scoped
-from web.views.common import act, invalid
+from web.views.common import act, invalid, submit
 
 
 def _report_page(user, report: OutcomeReport) -> dict:
@@ -35,6 +40,11 @@ def _report_page(user, report: OutcomeReport) -> dict:
     return report_page.report_views(report.results, report.segment_by, names)
 
 
+def _has_plans(report: OutcomeReport) -> bool:
+    """A done report with mature plans to show (one without any says so instead of empty tables)."""
+    return report.status == OutcomeReport.Status.DONE and bool(segment_plans(report.results or {}))
+
+
 def _id_or_none(text: str) -> int | None:
     """A database id typed in a query string ("²" or 30 digits are no id), else None."""
     try:
@@ -43,9 +53,21 @@ def _id_or_none(text: str) -> int | None:
         return None
 
 
+def _report_form(request, today) -> tuple[forms.ReportForm, dict]:
+    """The request form, filled in with a preset window when one was picked (?preset=last_quarter)."""
+    presets = windows.report_presets(today)
+    chosen = presets.get(request.GET.get("preset", ""), {})
+    initial = {"segment_by": "episode_type"} | {name: chosen[name] for name in ("start_from", "start_to", "as_of")
+                                                if name in chosen}
+    return forms.ReportForm(initial=initial), presets
+
+
 @requires(Cap.REQUEST_REPORT)
 def dashboard(request):
     user = request.user
+    # the clinic's today (the server's zone for an admin across clinics), as report_request takes it
+    today = local_today(user.clinic.timezone if user.clinic_id else settings.TIME_ZONE)
+    form, presets = _report_form(request, today)
     plans = care_plans_visible_to(user)
     active = plans.filter(status=CarePlan.Status.ACTIVE)
     summary = active.aggregate(patients=Count("patient", distinct=True),
@@ -61,8 +83,10 @@ def dashboard(request):
         "open_plans": plans.filter(status__in=CarePlan.OPEN_STATUSES).count(),
         "reports": reports,
         "report": report,
-        "page": _report_page(user, report) if report and report.status == OutcomeReport.Status.DONE else None,
-        "form": forms.ReportForm(initial={"segment_by": "episode_type"}),
+        "page": _report_page(user, report) if report and _has_plans(report) else None,
+        "form": form,
+        "presets": presets,
+        "latest_mature_start": windows.latest_mature_start(today),
         "segment_by_label": forms.SEGMENT_CHOICES.get(report.segment_by, "") if report else "",
     })
 
@@ -90,7 +114,7 @@ def staff(request):
         return act(request, reverse("web:staff"), lambda: account_services.staff_create(
             clinic=request.user.clinic, **form.cleaned_data), success=f"{form.cleaned_data['email']} added.")
     members = two_factor.with_status(staff_visible_to(request.user)).order_by("-is_active", "role", "last_name")
-    return render(request, "web/staff.html", {"members": members, "form": forms.StaffForm()})
+    return render(request, "web/staff.html", {"members": members, "form": forms.StaffForm(), "roles": Role.choices})
 
 
 @require_POST
@@ -99,6 +123,26 @@ def deactivate_staff(request, user_id):
     member = scoped(staff_visible_to(request.user), pk=user_id)
     return act(request, reverse("web:staff"), lambda: account_services.staff_deactivate(user=member),
                success=f"{member.email} can no longer sign in.")
+
+
+@require_POST
+@requires(Cap.MANAGE_STAFF)
+def change_role(request, user_id):
+    """A new role leaves the member's care teams as they are: the manager is told how many to look at."""
+    member = scoped(staff_visible_to(request.user), pk=user_id)
+    teams = care_teams_of(request.user, member).count()
+    note = (f" They are still on the care team of {teams} patient{pluralize(teams)}: reassign them on each "
+            f"patient's intake where the new role does not fit.") if teams else ""
+    return submit(request, forms.StaffRoleForm, reverse("web:staff"), lambda data: account_services.staff_role_change(
+        actor=request.user, user=member, role=data["role"]), success=f"{member.email} changed role.{note}")
+
+
+@require_POST
+@requires(Cap.MANAGE_STAFF)
+def send_password_reset(request, user_id):
+    member = scoped(staff_visible_to(request.user), pk=user_id)
+    return act(request, reverse("web:staff"), lambda: account_services.staff_password_reset(
+        actor=request.user, user=member), success=f"A password-reset link is on its way to {member.email}.")
 
 
 @require_POST
@@ -125,17 +169,15 @@ def clinic_settings(request):
 
 @requires(Cap.READ_AUDIT)
 def audit_trail(request):
-    """Who viewed or changed what: filter by patient or by staff member."""
-    form = forms.AuditFilterForm(request.GET or None)
-    events = audit_events_visible_to(request.user).order_by("-id")
-    if form.is_valid():
-        if form.cleaned_data.get("patient"):
-            events = events.filter(patient_id=form.cleaned_data["patient"])
-        if form.cleaned_data.get("user"):
-            events = events.filter(actor_id=form.cleaned_data["user"])
+    """Who viewed or changed what, by name: filter by a patient's name or a staff member; sign-ins
+    (`last_login` stamps) only when asked for. Filters that do not hold are a 400 with their errors."""
+    user = request.user
+    form = forms.AuditFilterForm(request.GET or None,
+                                 staff=staff_visible_to(user).order_by("last_name", "first_name", "id"))
+    if form.is_bound and not form.is_valid():
+        return render(request, "web/audit.html", {"form": form, "rows": []}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
+    events = audit_events(user, patient_name=filters.get("patient", ""), actor=filters.get("user"),
+                         sign_ins=filters.get("sign_ins", False))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    actors = {u.pk: u for u in User.objects.filter(pk__in={e.actor_id for e in page if e.actor_id})}
-    return render(request, "web/audit.html", {"page": page, "form": form, "actors": actors,
-                                              "staff": staff_visible_to(request.user).order_by("last_name")})
-
-
+    return render(request, "web/audit.html", {"page": page, "form": form, "rows": audit_page.audit_rows(user, page)})

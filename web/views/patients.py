@@ -19,7 +19,7 @@ from careplans import services as plan_services
 from careplans.models import CarePlan
 from careplans.schedule import plan_week
 from careplans.selectors import care_plan_list, coverage_summary
-from coaching.selectors import habit_progress
+from coaching.selectors import habit_progress, loggable_days
 from core.audit import record_reads
 from core.bounds import is_suspect
 from core.clock import local_today
@@ -170,7 +170,8 @@ def _patient_page(request, patient_id, *, refused=None):
         "reassessments": reassessments(user, patient_id=patient.pk),
         "check_ins": check_ins[:10],
         "notes": list(patient.coaching_notes.select_related("author")[:10]),
-        "goals": [{"goal": goal, "progress": habit_progress(goal, today=today)} for goal in goals],
+        "goals": [{"goal": goal, "progress": habit_progress(goal, today=today), "days": loggable_days(goal, today)}
+                  for goal in goals],
         "reminders": list(patient.reminders.order_by("-slot")[:14]),
         "exercises": exercises_visible_to(user).order_by("name").only("id", "name", "category"),
         "templates": templates_visible_to(user).only("id", "name"),
