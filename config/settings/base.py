@@ -299,7 +299,9 @@ LOGGING = {
     "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"},
+                # runserver's access lines repeat RequestIdMiddleware's `request.finished`
+                "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
 }
 
 # Hostile input (DESIGN.md: bad input is a 4xx, never a 5xx). Bodies over the cap answer 413, more

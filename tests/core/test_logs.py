@@ -64,8 +64,22 @@ def test_a_failed_api_login_is_one_json_line_with_the_request_id_and_no_address_
     assert (record["level"], record["logger"], record["request_id"]) == ("WARNING", "moverx.auth", "req-login-0001")
     assert (record["email_digest"], record["locked_out"]) == (email_digest(pt.email), False)
     assert dt.datetime.fromisoformat(record["time"]).utcoffset() == dt.timedelta(0)
+    [finished] = logged.events("request.finished")
+    assert (finished["request_id"], finished["method"], finished["status"]) == ("req-login-0001", "POST", 400)
+    assert "auth/token" in finished["route"] and isinstance(finished["duration_ms"], int)
     output = logged.stream.getvalue()
     assert pt.email not in output and "wrong-password-1" not in output
+
+
+@pytest.mark.django_db
+def test_the_access_record_names_the_url_pattern_not_a_path_holding_a_token_or_a_query(logged, client, pt):
+    client.get("/password-reset/MQ/secret-reset-token-123/")
+    client.force_login(pt)
+    client.get("/patients/?search=Barrera")
+    routes = [record["route"] for record in logged.events("request.finished")]
+    assert routes[0] == "password-reset/<uidb64>/<token>/" and "patients" in routes[1]
+    output = logged.stream.getvalue()
+    assert "secret-reset-token-123" not in output and "Barrera" not in output
 
 
 @pytest.mark.django_db
