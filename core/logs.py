@@ -21,6 +21,9 @@ from core.request_id import current_request_id
 REQUEST_ID_HEADER = "moverx_request_id"
 # attributes every LogRecord has; whatever else a record carries came from `extra`
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+# Django's request records carry the request, whose text holds the query string (a patient's name in a
+# search); the request id already says which request it was
+_NOT_LOGGED = _STANDARD_ATTRIBUTES | {"request"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -32,7 +35,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": current_request_id.get(),
         }
-        entry.update((key, value) for key, value in vars(record).items() if key not in _STANDARD_ATTRIBUTES)
+        entry.update((key, value) for key, value in vars(record).items() if key not in _NOT_LOGGED)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:

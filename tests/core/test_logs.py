@@ -76,8 +76,11 @@ def test_the_access_record_names_the_url_pattern_not_a_path_holding_a_token_or_a
     client.get("/password-reset/MQ/secret-reset-token-123/")
     client.force_login(pt)
     client.get("/patients/?search=Barrera")
+    client.get("/patients/999999/?search=Barrera")  # 404: Django's own record of it too
     routes = [record["route"] for record in logged.events("request.finished")]
     assert routes[0] == "password-reset/<uidb64>/<token>/" and "patients" in routes[1]
+    [not_found] = [record for record in logged.records() if record["logger"] == "django.request"]
+    assert not_found["status_code"] == 404 and "request" not in not_found
     output = logged.stream.getvalue()
     assert "secret-reset-token-123" not in output and "Barrera" not in output
 
