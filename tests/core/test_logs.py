@@ -117,6 +117,7 @@ def test_a_real_worker_logs_json_lines_under_the_request_that_enqueued_its_task(
     with eager_off(), celery_worker() as worker:
         assess(api, patient, "req-worker-0001")
         worker.wait_for('"event": "alert.delivered"')
+        worker.wait_for('"logger": "celery.app.trace"')  # the task's end, logged after its handler's records
     records = [json.loads(line) for line in worker.lines if line.startswith("{")]
     [delivered] = [record for record in records if record.get("event") == "alert.delivered"]
     assert delivered["request_id"] == "req-worker-0001" and delivered["patient_id"] == patient.pk
