@@ -2,6 +2,7 @@
 configure; the key events are logged with ids only (issue 12 §8)."""
 
 import datetime as dt
+import hashlib
 import io
 import json
 import logging
@@ -63,6 +64,7 @@ def test_a_failed_api_login_is_one_json_line_with_the_request_id_and_no_address_
     assert set(record) >= SHAPE
     assert (record["level"], record["logger"], record["request_id"]) == ("WARNING", "moverx.auth", "req-login-0001")
     assert (record["email_digest"], record["locked_out"]) == (email_digest(pt.email), False)
+    assert record["email_digest"] not in hashlib.sha256(pt.email.encode()).hexdigest()  # keyed: not guessable
     assert dt.datetime.fromisoformat(record["time"]).utcoffset() == dt.timedelta(0)
     [finished] = logged.events("request.finished")
     assert (finished["request_id"], finished["method"], finished["status"]) == ("req-login-0001", "POST", 400)
