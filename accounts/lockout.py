@@ -6,6 +6,10 @@ from django.conf import settings
 from redis.exceptions import RedisError
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
+from core.logs import email_digest
+
+logger = logging.getLogger("moverx.auth")
+
 
 def client_address(request) -> str:
     """The address a request came from, for the log-in throttle and lock-out (AXES_CLIENT_IP_CALLABLE).
@@ -66,3 +70,12 @@ def login_username(request, credentials) -> str | None:
     credentials = credentials or {}
     value = credentials.get("email") or credentials.get("username") or request.POST.get("username", "")
     return value.strip().lower() or None
+
+
+def log_login_failure(sender, credentials, request=None, **kwargs) -> None:
+    """Every failed log-in (page, API, admin; locked-out ones too), from Django's `user_login_failed`.
+    The address is logged as a digest: failures for one account can be followed without the logs
+    holding who it is; the password never reaches the log."""
+    email = str(credentials.get("email") or credentials.get("username") or "")
+    logger.warning("login failed", extra={"event": "login.failed", "email_digest": email_digest(email) if email else "",
+                                          "locked_out": bool(getattr(request, "axes_locked_out", False))})

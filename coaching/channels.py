@@ -52,7 +52,8 @@ class LoggingChannel(Channel):
             fcntl.flock(outbox, fcntl.LOCK_EX)  # whole lines, even from several worker processes
             outbox.write(line + "\n")
             outbox.flush()
-        logger.info("reminder %s sent to %s", idempotency_key, to)
+        # the key only: a patient's address or number is theirs, not the log's
+        logger.info("reminder %s written to the log file", idempotency_key)
 
     def delivered(self, idempotency_key):
         if not self.path.exists():

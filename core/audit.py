@@ -8,8 +8,6 @@ through the API are recorded by :func:`record_reads`.
 
 from __future__ import annotations
 
-import contextvars
-import uuid
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager, suppress
 
@@ -18,6 +16,7 @@ from django.db import DatabaseError, connection
 from pgtrigger import compiler
 
 from core.models import AuditEvent, qualified, refuse_truncate
+from core.request_id import current_request_id, new_request_id
 
 _ACTOR_SQL = "NULLIF(current_setting('moverx.actor_id', true), '')::bigint"
 _ROLE_SQL = "COALESCE(current_setting('moverx.actor_role', true), '')"
@@ -27,13 +26,6 @@ _SET_CONTEXT_SQL = (
     "set_config('moverx.request_id', %s, false)"
 )
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
-
-current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
-
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex
-
 
 def actor_role(user) -> str:
     if user is None or not getattr(user, "is_authenticated", False):

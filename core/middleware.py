@@ -1,5 +1,6 @@
 import logging
 import re
+import time
 
 import kombu.exceptions
 import redis.exceptions
@@ -9,11 +10,14 @@ from django.utils.cache import patch_cache_control
 from core.audit import audit_context, current_request_id, new_request_id
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+logger = logging.getLogger("moverx.requests")
 
 
 class RequestIdMiddleware:
     """Tags each request with an id (the client's `X-Request-ID` when well-formed) that the
-    audit trail and the logs carry, and echoes it in the response."""
+    audit trail and the logs carry, echoes it in the response, and logs the request's outcome.
+    The access log names the URL pattern, not the path: a path may hold a password-reset token, a
+    query string a patient's name."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -22,12 +26,21 @@ class RequestIdMiddleware:
         given = request.headers.get("X-Request-ID", "")
         request.request_id = given if _VALID_REQUEST_ID.match(given) else new_request_id()
         token = current_request_id.set(request.request_id)
+        began = time.monotonic()
         try:
             response = self.get_response(request)
+            _log_finished(request, response, began)
         finally:
             current_request_id.reset(token)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+def _log_finished(request, response, began: float) -> None:
+    route = request.resolver_match.route if request.resolver_match else ""
+    logger.info("%s %s %s", request.method, route or "(no route)", response.status_code, extra={
+        "event": "request.finished", "method": request.method, "route": route, "status": response.status_code,
+        "duration_ms": round((time.monotonic() - began) * 1000)})
 
 
 class AuditContextMiddleware:
@@ -48,7 +61,6 @@ UNAVAILABLE_MESSAGE = "MoveRx is briefly unavailable (a background service is do
 UNAVAILABLE_PAGE = (
     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MoveRx is briefly unavailable</title>"
     "</head><body><h1>MoveRx is briefly unavailable</h1><p>{message}</p></body></html>")
-logger = logging.getLogger("moverx.requests")
 
 
 class RedisUnavailableMiddleware:

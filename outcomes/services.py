@@ -1,5 +1,7 @@
 import datetime as dt
+import logging
 import threading
+import time
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -33,6 +35,7 @@ from patients.services import alert_open
 # dispatch lost that dispatch (e.g. the broker lost its queue).
 HEARTBEAT_EVERY = dt.timedelta(seconds=30)
 LOST_DISPATCH = dt.timedelta(minutes=10)
+logger = logging.getLogger("moverx.reports")
 
 
 def _validated(patient, instrument: str, answers, collected_at) -> tuple:
@@ -227,6 +230,8 @@ def report_compute(report_id: int) -> None:
     attempt = _claim(report_id)
     if attempt is None:
         return
+    logger.info("report started", extra={"event": "report.started", "report_id": report_id, "attempt": attempt})
+    began = time.monotonic()
     outcome_report = OutcomeReport.objects.get(pk=report_id)
     run = OutcomeReport.objects.filter(pk=report_id, status=OutcomeReport.Status.RUNNING, attempts=attempt)
     inputs = report.ReportInputs(start_from=outcome_report.start_from, start_to=outcome_report.start_to,
@@ -238,9 +243,17 @@ def report_compute(report_id: int) -> None:
                 inputs, progress=lambda percent: run.update(progress=min(percent, 99)))
     except Exception as error:
         run.update(status=OutcomeReport.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        _log_finished(logging.ERROR, report_id, OutcomeReport.Status.FAILED, began)
         raise
     run.update(status=OutcomeReport.Status.DONE, progress=100, results=results, finished_at=timezone.now(),
                code_version=code_version())
+    _log_finished(logging.INFO, report_id, OutcomeReport.Status.DONE, began)
+
+
+def _log_finished(level: int, report_id: int, status: str, began: float) -> None:
+    logger.log(level, "report finished", extra={"event": "report.finished", "report_id": report_id,
+                                                "status": str(status),
+                                                "duration_ms": round((time.monotonic() - began) * 1000)})
 
 
 def _silent_runs(now: dt.datetime):

@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -10,6 +12,8 @@ from core.errors import Conflict, InvalidInput
 from core.outbox import never_give_up, outbox_add
 from patients.clinical import RedFlagCategory, emergency_categories, red_flag_categories
 from patients.models import Alert, Patient, RedFlagStatus, ReminderChannel
+
+logger = logging.getLogger("moverx.alerts")
 
 
 def _validate_contact(fields: dict) -> None:
@@ -69,6 +73,8 @@ def alert_open(*, patient: Patient, kind: str, severity: str, message: str, sour
     alert = Alert.objects.create(patient=patient, kind=kind, severity=severity, message=message, source_id=source_id,
                                  submitted_answers=submitted_answers)
     outbox_add(handler="patients.services.alert_notify_staff", payload={"alert_id": alert.pk})
+    # ids only: the kind and the message are clinical details
+    logger.info("alert raised", extra={"event": "alert.raised", "alert_id": alert.pk, "patient_id": patient.pk})
     return alert
 
 
@@ -108,6 +114,8 @@ def alert_notify_staff(*, alert_id: int, idempotency_key: str = "") -> int:
         to=sorted(user.email for user in staff),
         headers=headers,
     ).send()
+    logger.info("alert delivered", extra={"event": "alert.delivered", "alert_id": alert.pk,
+                                          "patient_id": alert.patient_id, "recipient_ids": sorted(u.pk for u in staff)})
     return len(staff)
 
 

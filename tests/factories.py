@@ -1,7 +1,9 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from accounts.models import Clinic, User
 from accounts.roles import Role
@@ -21,6 +23,11 @@ def today() -> dt.date:
     """Today where the test patients are. The rules use local days: between midnight UTC and
     midnight in New York, the server's date is already tomorrow there."""
     return local_today(TZ)
+
+
+def local_now() -> dt.datetime:
+    """Now where the test clinics are: what a person there types in a date-and-time field."""
+    return timezone.now().astimezone(ZoneInfo(TZ))
 
 
 class ClinicFactory(factory.django.DjangoModelFactory):
@@ -73,7 +80,7 @@ class CarePlanFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     lead_pt = factory.SubFactory(UserFactory, clinic=factory.SelfAttribute("..patient.clinic"))
     created_by = factory.SelfAttribute("lead_pt")
-    start_date = factory.LazyFunction(dt.date.today)
+    start_date = factory.LazyAttribute(lambda plan: local_today(plan.patient.timezone))  # the patient's today
     status = CarePlan.Status.DRAFT
 
 

@@ -1,6 +1,7 @@
 """Every list endpoint runs the same number of queries for 1 row as for 30 (DESIGN.md, budgets)."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.db import connection
@@ -17,6 +18,7 @@ from patients.models import Alert
 from tests.factories import CarePlanFactory, ClinicFactory, GoalFactory, PatientFactory, UserFactory, today
 
 pytestmark = pytest.mark.django_db
+TEMPLATE_NUMBERS = itertools.count()  # template names are unique in a clinic
 
 
 def patients(side, n):
@@ -62,7 +64,7 @@ def custom_exercises(side, n):
 def templates(side, n):
     bird_dog = Exercise.objects.get(slug="bird-dog")
     for i in range(n):
-        services.template_save(actor=side["pt"], clinic=side["clinic"], name=f"T{i}-{dt.datetime.now().timestamp()}",
+        services.template_save(actor=side["pt"], clinic=side["clinic"], name=f"T{i}-{next(TEMPLATE_NUMBERS)}",
                                items=[{"exercise": bird_dog}, {"exercise": bird_dog, "times_per_week": 2}])
 
 

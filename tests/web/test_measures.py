@@ -11,11 +11,11 @@ from django.utils.html import escape
 from outcomes.instruments import score_and_band
 from outcomes.models import Assessment
 from patients.models import Alert
-from tests.factories import CarePlanFactory, today
+from tests.factories import CarePlanFactory, local_now, today
 from tests.test_permission_matrix import _row_counts
 
 pytestmark = pytest.mark.django_db
-YESTERDAY = (dt.datetime.now() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+YESTERDAY = (local_now() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
 
 
 def record(client, patient, instrument, answers):

@@ -11,14 +11,14 @@ import pytest
 from django.contrib.messages import SUCCESS, get_messages
 from django.urls import reverse
 
-from tests.factories import today
+from tests.factories import local_now, today
 from tests.test_permission_matrix import _row_counts
 from tests.world import build_world
 from web.urls import urlpatterns
 
 ROLES = ["pt", "coach", "manager", "integration", "anonymous"]
 STAFF = {"pt", "coach", "manager"}
-A_DAY_AGO = (dt.datetime.now() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")  # typed in the clinic's time
+A_DAY_AGO = (local_now() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")  # typed in the clinic's time
 
 
 @dataclass

@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from careplans.models import CarePlan, Visit
-from tests.factories import CarePlanFactory, GoalFactory, UserFactory, today
+from tests.factories import CarePlanFactory, GoalFactory, UserFactory, local_now, today
 from tests.test_permission_matrix import _row_counts
 from tests.web.test_page_matrix import A_DAY_AGO, plan_form
 
@@ -94,7 +94,7 @@ def test_a_visit_counts_toward_the_coverage(client, pt, plan):
 
 def test_a_visit_in_the_future_is_refused(client, pt, plan):
     client.force_login(pt)
-    tomorrow = (dt.datetime.now() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    tomorrow = (local_now() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(reverse("web:record_visit", args=[plan.pk]),
                            {"occurred_at": tomorrow, "kind": "follow_up", "mode": "video", "notes": "Typed"})
     assert response.status_code == 400
