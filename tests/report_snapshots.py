@@ -53,8 +53,7 @@ def domain_figures(*, n_completers=30, n_included=40, model_status="converged", 
     completer_figures = [name for name in figures if name.startswith(("mean_", "ci95_mean_", "median", "ci95_median",
                                                                       "responders_", "ci95_responders_", "percent_",
                                                                       "deteriorated", "ci95_deteriorated"))
-                         and not name.endswith(("_locf", "_nri", "_all_included", "_completers"))
-                         and name != "percent_improvement_distribution"]
+                         and not name.endswith(("_locf", "_nri", "_all_included", "_completers"))]
     suppressed = completer_figures if small(n_completers) else []
     if small(n_included):
         suppressed += ["completion_rate", "ci95_completion_rate", "responders_mcid_nri", "ci95_responders_mcid_nri",

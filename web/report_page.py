@@ -5,6 +5,7 @@ from outcomes.snapshot import (
     DOMAIN_LABELS,
     SUPPRESSED,
     count_text,
+    distribution_hidden,
     is_small_count,
     method_version,
     segment_label,
@@ -135,11 +136,14 @@ def _flow(figures: Figures, n_plans) -> dict:
 
 def _domain(key: str, values: dict, n_plans, chart_id: str) -> dict:
     figures = Figures(values, suppressed_names(values))
-    distribution = [{**bucket, "text": count_text(bucket["n"])}
-                    for bucket in values.get("percent_improvement_distribution", [])]
+    hidden = distribution_hidden(values)  # §5: not a bin of it, nor a chart
+    distribution = [] if hidden else [{**bucket, "text": count_text(bucket["n"])}
+                                      for bucket in values.get("percent_improvement_distribution", [])]
     return {"key": key, "label": DOMAIN_LABELS.get(key, key), "flow": _flow(figures, n_plans),
             "rows": _views_rows(figures), "details": _details(figures), "distribution": distribution,
-            "chart": {"id": chart_id, "spec": charts.distribution(distribution, title=DOMAIN_LABELS.get(key, key))}}
+            "distribution_hidden": hidden and bool(values.get("percent_improvement_distribution")),
+            "chart": {"id": chart_id, "spec": charts.distribution(distribution, title=DOMAIN_LABELS.get(key, key))}
+            if distribution else None}
 
 
 def _curve(points: list[dict], key: str) -> list[dict]:

@@ -52,8 +52,11 @@ def test_small_cells_are_empty_and_say_why(export):
     assert small[("23", "cohort", "", "n_plans", "")]["value"] == ""
     assert small[("23", "pgic", "", "pgic_improved", "")]["suppressed"] == "n < 10"
     assert small[("23", "pain_curve", "pain", "mean_nprs", "12")]["suppressed"] == "n < 10"
-    assert small[("23", "distribution", "pain", "40..50", "")]["suppressed"] == "< 10"
-    assert table[("all", "distribution", "pain", "None..-50", "")]["value"] == "0"  # 0 reveals no one
+    assert table[("all", "distribution", "pain", "None..-50", "")]["value"] == "0"
+    assert table[("all", "distribution", "pain", "40..50", "")]["suppressed"] == "< 10"
+    # §5: over fewer than 10 completers the whole distribution is one small cell, empty bins too
+    bins = [row for key, row in small.items() if key[1:3] == ("distribution", "pain")]
+    assert len(bins) == 3 and {(row["value"], row["suppressed"]) for row in bins} == {("", "n < 10")}
     assert all(row["value"] == "" for row in small.values() if row["suppressed"])
 
 

@@ -79,6 +79,19 @@ def test_segments_are_named_with_their_plans_and_small_cells_are_hidden(dashboar
     assert chart(response, "v2-pain")["data"][0]["y"][12] is None
 
 
+def test_a_distribution_over_fewer_than_ten_completers_is_one_small_cell(dashboard, clinic, manager):
+    response = dashboard(stored_report(clinic, v2_snapshot(), requested_by=manager))
+    text = page_text(response)
+    overall = section(text, "Distribution of percent improvement", "PT Priya Shah")
+    assert "Pain (NPRS): completers by % improvement 40 to 50 < 10 50 to 60 26" in overall
+    small = section(text, "PT Tom Reed")
+    distribution = section(small, "Distribution of percent improvement")
+    assert "Pain (NPRS): completers by % improvement n < 10" in distribution
+    assert "40 to 50" not in distribution and "below to -50" not in distribution  # no bin, empty or not
+    assert 'id="v2-dist-pain"' not in response.content.decode()  # nor a chart
+    assert 'id="v0-dist-pain"' in response.content.decode()
+
+
 def test_an_episode_segment_and_coachless_plans_read_as_words(dashboard, clinic, manager):
     snapshot = v2_snapshot(segments=(("chronic", "chronic", 42),))
     text = page_text(dashboard(stored_report(clinic, snapshot, segment_by="episode_type", requested_by=manager)))
