@@ -150,9 +150,16 @@ WIDE_FIGURES = [
     ("model_status", "model: status", TEXT, False),
     ("model_n_plans", "model: plans", COUNT, False), ("model_n_scores", "model: scores", COUNT, False),
     ("sensitivity.n_completers", "any symptom: completers", COUNT, False),
+    ("sensitivity.mean_baseline", "any symptom: mean baseline", NUMBER, False),
+    ("sensitivity.mean_followup", "any symptom: mean at 12 weeks", NUMBER, False),
     ("sensitivity.mean_improvement", "any symptom: mean improvement", NUMBER, True),
     ("sensitivity.mean_percent_improvement", "any symptom: mean % improvement", NUMBER, True),
+    ("sensitivity.median_percent_improvement", "any symptom: median % improvement", NUMBER, True),
+    ("sensitivity.percent_improvement_of_means", "any symptom: % improvement of the means", NUMBER, False),
     ("sensitivity.responders_mcid", "any symptom: reached the minimal important change (%)", SHARE, True),
+    ("sensitivity.responders_30", "any symptom: improved ≥ 30% (%)", SHARE, True),
+    ("sensitivity.responders_50", "any symptom: improved ≥ 50% (%)", SHARE, True),
+    ("sensitivity.deteriorated", "any symptom: deteriorated (%)", SHARE, True),
 ]
 VIEW_FIGURES = [
     ("pgic_improved", "PGIC much or very much improved (%)", SHARE, True),

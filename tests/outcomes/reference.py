@@ -96,24 +96,32 @@ def plan_scores(plan, assessments, instrument):
 
 
 def completer_figures(pairs, domain, percent):
-    _, _, _, responder, _, higher = DOMAINS[domain]
+    """Every §5 completer figure over the (baseline, follow-up) pairs (the sensitivity line's too)."""
+    _, _, _, responder, deteriorated, higher = DOMAINS[domain]
     n = len(pairs)
     improvement = [float(f - b if higher else b - f) for b, f in pairs]
     pcts = [float((b - f) / b * 100) for b, f in pairs] if percent else []
     mean_b, mean_f = mean([float(b) for b, _ in pairs]), mean([float(f) for _, f in pairs])
+    count = lambda test: sum(1 for b, f in pairs if test(b, f))  # noqa: E731
     figures = {
         "mean_baseline": mean_b, "mean_followup": mean_f,
         "mean_improvement": mean(improvement), "ci95_mean_improvement": t_ci(improvement),
         "mean_percent_improvement": mean(pcts), "ci95_mean_percent_improvement": t_ci(pcts) if percent else None,
+        "percent_improvement_of_means": (mean_b - mean_f) / mean_b * 100 if percent and mean_b else None,
         "median_percent_improvement": statistics.median(pcts) if pcts else None,
-        "responders_mcid": share(sum(1 for b, f in pairs if responder(b, f)), n),
-        "ci95_responders_mcid": wilson(sum(1 for b, f in pairs if responder(b, f)), n),
+        "ci95_median_percent_improvement": median_ci(pcts) if percent else None,
+        "responders_mcid": share(count(responder), n), "ci95_responders_mcid": wilson(count(responder), n),
+        "deteriorated": share(count(deteriorated), n), "ci95_deteriorated": wilson(count(deteriorated), n),
     }
+    for threshold in (30, 50):
+        k = sum(1 for p in pcts if p >= threshold)
+        figures[f"responders_{threshold}"] = share(k, n) if percent else None
+        figures[f"ci95_responders_{threshold}"] = wilson(k, n) if percent else None
     return figures, pcts
 
 
 def domain_figures(plans, assessments, domain):
-    instrument, is_included, _, responder, deteriorated, higher = DOMAINS[domain]
+    instrument, is_included, _, responder, _, higher = DOMAINS[domain]
     percent = not higher
     rows = []  # (points, last observed)
     for plan in plans:
@@ -124,24 +132,15 @@ def domain_figures(plans, assessments, domain):
     pairs = [(p[0], p[3]) for p, _ in included if p[3] is not None]
     n, ni = len(pairs), len(included)
     figures, pcts = completer_figures(pairs, domain, percent)
-    mean_b, mean_f = figures["mean_baseline"], figures["mean_followup"]
-    count = lambda test: sum(1 for b, f in pairs if test(b, f))  # noqa: E731
-    responders = count(responder)
+    responders = sum(1 for b, f in pairs if responder(b, f))
     figures |= {
         "n_plans": len(plans), "n_with_baseline": len(rows), "n_included": ni, "n_completers": n,
         "completion_rate": share(n, ni), "ci95_completion_rate": wilson(n, ni),
-        "mean_baseline_completers": mean_b,
+        "mean_baseline_completers": figures["mean_baseline"],
         "mean_baseline_non_completers": mean([float(p[0]) for p, _ in included if p[3] is None]),
-        "percent_improvement_of_means": (mean_b - mean_f) / mean_b * 100 if percent and mean_b else None,
-        "ci95_median_percent_improvement": median_ci(pcts) if percent else None,
-        "deteriorated": share(count(deteriorated), n), "ci95_deteriorated": wilson(count(deteriorated), n),
         "responders_mcid_nri": share(responders, ni), "ci95_responders_mcid_nri": wilson(responders, ni),
         "responders_mcid_all_included": share(responders, ni),
     }
-    for threshold in (30, 50):
-        k = sum(1 for p in pcts if p >= threshold)
-        figures[f"responders_{threshold}"] = share(k, n) if percent else None
-        figures[f"ci95_responders_{threshold}"] = wilson(k, n) if percent else None
     figures |= locf_figures(included, domain, percent)
     figures |= model_figures([p for p, _ in included], higher)
     figures["percent_improvement_distribution"] = distribution(pcts) if percent else []

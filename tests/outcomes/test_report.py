@@ -294,6 +294,24 @@ def test_baseline_floor(domain, instrument, baseline, included):
     assert figures["sensitivity"]["n_included"] == 1  # any symptom
 
 
+def test_the_sensitivity_line_repeats_every_completer_figure():
+    scene = Scene()
+    for i, (baseline, followup) in enumerate([(3, 1), (2, 2), (8, 3), (6, 9), (1, 0), (2, 1)]):  # 4 below the floor
+        plan = scene.plan(dt.date(2026, 3, 1) + dt.timedelta(days=i))
+        scene.assess(plan, "nprs", 0, baseline)
+        scene.assess(plan, "nprs", 84, followup)
+    pain = scene.compute()["results"]["pain"]
+    line = pain["sensitivity"]
+    assert {k for k in pain if k in report.SENSITIVITY_FIGURES} == {k for k in line if not k.startswith("n_")}
+    assert (line["n_completers"], pain["n_completers"]) == (6, 2)
+    assert line["percent_improvement_of_means"] == pytest.approx((22 - 16) / 22 * 100)
+    assert line["responders_30"] == pytest.approx(4 / 6) and line["responders_50"] == pytest.approx(4 / 6)
+    assert line["deteriorated"] == pytest.approx(1 / 6) and line["ci95_deteriorated"] is not None
+    assert line["ci95_median_percent_improvement"] == [-50, 100]  # 6 plans: x(1) to x(6)
+    assert "sensitivity.deteriorated" in pain["suppressed_figures"]
+    assert_report_matches_reference(scene, scene.compute())
+
+
 @pytest.mark.parametrize(("instrument", "baseline", "followup", "responder"), [
     ("nprs", 4, 3, False), ("nprs", 10, 7, True),  # 30% of 10, 3 points
     ("nprs", 5, 4, False), ("nprs", 5, Decimal("3.5"), True),  # 1.5 points is 30% of 5

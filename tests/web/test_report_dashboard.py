@@ -54,6 +54,9 @@ def test_each_measure_shows_every_view_with_its_interval(dashboard, clinic, mana
     assert "Model estimate" in pain and "3.0 95% CI 2.4 to 3.7" in pain
     assert "Sensitivity: every plan with any symptom" in pain and "2.9 95% CI 2.2 to 3.6" in pain
     assert "Deteriorated (§3) 5% (95% CI 1 to 21%)" in pain
+    assert ("Any symptom, completers: Mean baseline → 12 weeks (completers) 5.9 → 3.0· Median % improvement 47.0 "
+            "(95% CI 38.0 to 57.0)· % improvement of the means 49.2· Improved ≥ 30% 57% (95% CI 41 to 71%)· "
+            "Improved ≥ 50% 38% (95% CI 24 to 54%)· Deteriorated (§3) 8% (95% CI 3 to 21%)") in pain
     depression = section(text, "Depression (PHQ-9)", "Anxiety (GAD-7)")
     assert "Response (≥ 50% better, baseline ≥ 10) 45% (95% CI 30 to 61%)" in depression
     assert "Remission (PHQ-9 < 5, baseline ≥ 10) 25% (95% CI 14 to 41%)" in depression
