@@ -190,6 +190,8 @@ def model_figures(point_rows, higher):
     import statsmodels.formula.api as smf
 
     frame = pd.DataFrame(data, columns=["plan", "point", "score"])
+    if not has_information(frame):
+        return result | {"model_status": "not converged"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -197,16 +199,38 @@ def model_figures(point_rows, higher):
         except np.linalg.LinAlgError:
             fitted = None
     name = "C(point)[T.3]"
-    fixed_effects = frame.point.nunique()
-    if (fitted is None or len(data) - fixed_effects < 2 or fitted.scale <= 1e-6 * max(frame.score.var(), 1.0)
+    if (fitted is None or fitted.scale <= 1e-6 * frame.score.var(ddof=0)
+            or flat_in_the_variance_ratio(fitted)
             or not np.isfinite(fitted.conf_int().loc[name]).all()):
-        # fewer residual degrees of freedom than the two variances need, or no residual variance:
-        # the model has no information to report
+        # outcomes.mixed_model's documented rule: no residual variance at the point reached, or no
+        # finite, invertible information there (none about the variance ratio), is "not converged"
         return result | {"model_status": "not converged"}
     beta, (low, high) = fitted.params[name], fitted.conf_int().loc[name]
     sign = 1 if higher else -1
     return result | {"model_mean_change": sign * beta, "ci95_model_mean_change": sorted([sign * low, sign * high]),
                      "model_status": "converged"}
+
+
+def flat_in_the_variance_ratio(fitted):
+    """The REML likelihood does not depend on γ = τ²/σ² (e.g. no plan has two scores): the information
+    is singular, and statsmodels' interval comes from inverting round-off."""
+    import numpy as np
+    from statsmodels.regression.mixed_linear_model import MixedLMParams
+
+    ratio = float(fitted.params_object.cov_re[0, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = [fitted.model.loglike(MixedLMParams.from_components(fitted.fe_params.values, np.array([[g]])),
+                                       profile_fe=True) for g in (ratio / 4 + 0.25, 2 * ratio + 0.5, 4 * ratio + 1)]
+    return max(values) - min(values) <= 1e-9 * (1 + abs(values[0]))
+
+
+def has_information(frame):
+    """outcomes.mixed_model's documented rule before any fit: residual degrees of freedom (scores −
+    time points) and scores off their time points' means (else σ² = 0 at every variance ratio)."""
+    residual_df = len(frame) - frame.point.nunique()
+    off_means = ((frame.score - frame.groupby("point").score.transform("mean")) ** 2).sum()
+    return residual_df > 0 and off_means > 1e-9 * (frame.score ** 2).sum()
 
 
 def distribution(pcts):
@@ -250,7 +274,8 @@ def adherence(plans, prescriptions, sessions, as_of):
     for plan in plans:
         per_plan[plan["id"]] = adherence_reference.weekly_adherence(
             start=plan["start"], tz=plan["tz"], versions=prescriptions.get(plan["id"], []),
-            sessions=sessions.get(plan["id"], []), as_of=as_of)
+            sessions=sessions.get(plan["id"], []), as_of=as_of, discharged_at=plan.get("discharged_at"),
+            status_changes=plan.get("status_changes", ()))
     plan_values, spw = [], []
     for weeks in per_plan.values():
         counted = [(done, adherence) for target, done, adherence, ended, *_ in weeks.values()
