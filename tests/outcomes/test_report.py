@@ -439,6 +439,20 @@ def test_sessions_per_week_count_only_the_weeks_with_a_target():
     assert_report_matches_reference(scene, scene.compute())
 
 
+def test_paused_and_discharged_days_leave_their_weeks_out():
+    scene = Scene()
+    plan = scene.plan(dt.date(2026, 3, 1))
+    scene.prescribe(plan, 3)
+    for day in (0, 1, 2):
+        scene.session(plan, day, 10)
+    scene.lifecycle(plan, [(7, 0), (14, 0)], discharge=(21, 0))  # week 2 paused, discharged after week 3
+    adherence = scene.compute()["adherence"]
+    assert adherence["mean_plan_adherence"] == pytest.approx((1 + 0) / 2)  # weeks 1 and 3 (§4 v2)
+    assert adherence["mean_sessions_per_week"] == pytest.approx(3 / 2)
+    assert [w["n"] for w in adherence["weekly"]] == [1, 0, 1] + [0] * 9
+    assert_report_matches_reference(scene, scene.compute())
+
+
 def test_the_mixed_model_matches_statsmodels_over_every_starter():
     scene = Scene()
     for i in range(14):
