@@ -16,6 +16,7 @@ from outcomes.snapshot import (
     DOMAIN_LABELS,
     SMALL_COUNT,
     SUPPRESSED,
+    distribution_hidden,
     is_small_count,
     method_version,
     segment_label,
@@ -71,8 +72,7 @@ def _view_rows(view: dict) -> Iterator[tuple]:
         figures = view["results"][domain]
         for figure, value, why in _figure_rows(figures, suppressed_names(figures)):
             yield ("outcomes", domain, figure, "", value, why)
-        for bucket in figures.get("percent_improvement_distribution", []):
-            yield ("distribution", domain, f"{bucket['from']}..{bucket['to']}", "", *_cell("n", bucket["n"], top))
+        yield from _distribution_rows(domain, figures)
     yield from _adherence_rows(view["adherence"], top)
     for week in view["pain_curve"]:
         hidden = frozenset({"mean_nprs"}) if is_small_count(week["n"]) else frozenset()
@@ -81,6 +81,13 @@ def _view_rows(view: dict) -> Iterator[tuple]:
     if "pgic_improved" in view:
         pgic = {name: view.get(name) for name in ("pgic_improved", "ci95_pgic_improved", "n_pgic")}
         yield from (("pgic", "", figure, "", value, why) for figure, value, why in _figure_rows(pgic, top))
+
+
+def _distribution_rows(domain: str, figures: dict) -> Iterator[tuple]:
+    hidden = distribution_hidden(figures)
+    for bucket in figures.get("percent_improvement_distribution", []):
+        value, why = ("", SUPPRESSED) if hidden else _cell("n", bucket["n"], frozenset())
+        yield ("distribution", domain, f"{bucket['from']}..{bucket['to']}", "", value, why)
 
 
 def _adherence_rows(adherence: dict, top: frozenset[str]) -> Iterator[tuple]:
@@ -143,9 +150,16 @@ WIDE_FIGURES = [
     ("model_status", "model: status", TEXT, False),
     ("model_n_plans", "model: plans", COUNT, False), ("model_n_scores", "model: scores", COUNT, False),
     ("sensitivity.n_completers", "any symptom: completers", COUNT, False),
+    ("sensitivity.mean_baseline", "any symptom: mean baseline", NUMBER, False),
+    ("sensitivity.mean_followup", "any symptom: mean at 12 weeks", NUMBER, False),
     ("sensitivity.mean_improvement", "any symptom: mean improvement", NUMBER, True),
     ("sensitivity.mean_percent_improvement", "any symptom: mean % improvement", NUMBER, True),
+    ("sensitivity.median_percent_improvement", "any symptom: median % improvement", NUMBER, True),
+    ("sensitivity.percent_improvement_of_means", "any symptom: % improvement of the means", NUMBER, False),
     ("sensitivity.responders_mcid", "any symptom: reached the minimal important change (%)", SHARE, True),
+    ("sensitivity.responders_30", "any symptom: improved ≥ 30% (%)", SHARE, True),
+    ("sensitivity.responders_50", "any symptom: improved ≥ 50% (%)", SHARE, True),
+    ("sensitivity.deteriorated", "any symptom: deteriorated (%)", SHARE, True),
 ]
 VIEW_FIGURES = [
     ("pgic_improved", "PGIC much or very much improved (%)", SHARE, True),

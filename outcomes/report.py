@@ -192,23 +192,35 @@ def _grouping(inputs: ReportInputs, *keys: str) -> tuple[str, str, str]:
     return "segment", "GROUPING(segment) = 1", f"GROUP BY GROUPING SETS (({', '.join(keys)}), ({with_segment}))"
 
 
-# Columns of the figures query, in order; `c` completers, `i` included, `s` symptomatic completers.
+def _completer_columns(who: str, prefix: str = "") -> dict[str, str]:
+    """§5 completer figures' columns over the plans `who` names: the completers, or (prefix
+    "sensitivity.") the completers of every plan with any symptom."""
+    over = f"FILTER (WHERE {who})"
+    columns = {
+        "n_completers": f"COUNT(*) {over}",
+        "mean_baseline": f"AVG(baseline) {over}",
+        "mean_followup": f"AVG(followup) {over}",
+        "mean_improvement": f"AVG(improvement) {over}",
+        "sd_improvement": f"stddev_samp(improvement) {over}",
+        "mean_percent_improvement": f"AVG(pct) {over}",
+        "sd_percent_improvement": f"stddev_samp(pct) {over}",
+        "median_percent_improvement": f"percentile_cont(0.5) WITHIN GROUP (ORDER BY pct) {over}",
+        "n_responders": f"COUNT(*) FILTER (WHERE {who} AND responder)",
+        "n_30": f"COUNT(*) FILTER (WHERE {who} AND improved_30)",
+        "n_50": f"COUNT(*) FILTER (WHERE {who} AND improved_50)",
+        "n_deteriorated": f"COUNT(*) FILTER (WHERE {who} AND deteriorated)",
+    }
+    return {f"{prefix}{name}": sql for name, sql in columns.items()}
+
+
+SENSITIVITY = "sensitivity."
+COMPLETERS = {"": "completer", SENSITIVITY: "symptomatic_completer"}  # §5: the line's plans, by prefix
+# Columns of the figures query, in order; `i`: over the included plans.
 FIGURE_COLUMNS = {
     "n_with_baseline": "COUNT(baseline)",
     "n_included": "COUNT(*) FILTER (WHERE included)",
-    "n_completers": "COUNT(*) {c}",
     "mean_baseline_non_completers": "AVG(baseline) FILTER (WHERE included AND NOT completer)",
-    "mean_baseline": "AVG(baseline) {c}",
-    "mean_followup": "AVG(followup) {c}",
-    "mean_improvement": "AVG(improvement) {c}",
-    "sd_improvement": "stddev_samp(improvement) {c}",
-    "mean_percent_improvement": "AVG(pct) {c}",
-    "sd_percent_improvement": "stddev_samp(pct) {c}",
-    "median_percent_improvement": "percentile_cont(0.5) WITHIN GROUP (ORDER BY pct) {c}",
-    "n_responders": "COUNT(*) FILTER (WHERE completer AND responder)",
-    "n_30": "COUNT(*) FILTER (WHERE completer AND improved_30)",
-    "n_50": "COUNT(*) FILTER (WHERE completer AND improved_50)",
-    "n_deteriorated": "COUNT(*) FILTER (WHERE completer AND deteriorated)",
+    **_completer_columns(COMPLETERS[""]),
     "mean_improvement_locf": "AVG(improvement_locf) {i}",
     "sd_improvement_locf": "stddev_samp(improvement_locf) {i}",
     "mean_percent_improvement_locf": "AVG(pct_locf) {i}",
@@ -219,21 +231,12 @@ FIGURE_COLUMNS = {
                   f"AND improvement * 100 >= {RESPONSE_PERCENT} * baseline)",
     "n_remission": f"COUNT(*) FILTER (WHERE completer AND baseline >= {RESPONSE_FROM} "
                    f"AND followup < {REMISSION_BELOW})",
-    "sensitivity.n_included": "COUNT(*) FILTER (WHERE symptomatic)",
-    "sensitivity.n_completers": "COUNT(*) {s}",
-    "sensitivity.mean_baseline": "AVG(baseline) {s}",
-    "sensitivity.mean_followup": "AVG(followup) {s}",
-    "sensitivity.mean_improvement": "AVG(improvement) {s}",
-    "sensitivity.sd_improvement": "stddev_samp(improvement) {s}",
-    "sensitivity.mean_percent_improvement": "AVG(pct) {s}",
-    "sensitivity.sd_percent_improvement": "stddev_samp(pct) {s}",
-    "sensitivity.median_percent_improvement": "percentile_cont(0.5) WITHIN GROUP (ORDER BY pct) {s}",
-    "sensitivity.n_responders": "COUNT(*) FILTER (WHERE symptomatic_completer AND responder)",
+    f"{SENSITIVITY}n_included": "COUNT(*) FILTER (WHERE symptomatic)",
+    **_completer_columns(COMPLETERS[SENSITIVITY], SENSITIVITY),
     "n_pgic": "COUNT(followup)",
     "n_pgic_improved": f"COUNT(*) FILTER (WHERE followup <= {PGIC_IMPROVED_UP_TO})",
 }
-FILTERS = {"c": "FILTER (WHERE completer)", "i": "FILTER (WHERE included)",
-           "s": "FILTER (WHERE symptomatic_completer)"}
+FILTERS = {"i": "FILTER (WHERE included)"}
 
 
 def _figures_query(inputs: ReportInputs) -> str:
@@ -242,9 +245,10 @@ def _figures_query(inputs: ReportInputs) -> str:
     return f"SELECT domain, {segment}, {overall}, {columns} FROM {TABLE} {group_by}"
 
 
-def _median_bounds_query() -> str:
-    """The values at the given ranks of the completers' percent improvements, per domain and view
-    (segment NULL: the cohort as a whole), from a window over the table (no per-plan rows leave SQL)."""
+def _median_bounds_query(who: str) -> str:
+    """The values at the given ranks of the percent improvements of the plans `who` names (completers),
+    per domain and view (segment NULL: the cohort as a whole), from a window over the table (no
+    per-plan rows leave SQL)."""
     return f"""
         WITH wanted (domain, segment, rank) AS (SELECT * FROM unnest(%(r_domain)s::text[], %(r_segment)s::text[],
                                                                      %(r_rank)s::int[])),
@@ -252,7 +256,7 @@ def _median_bounds_query() -> str:
             SELECT domain, segment, pct,
                    row_number() OVER (PARTITION BY domain ORDER BY pct) AS overall_rank,
                    row_number() OVER (PARTITION BY domain, segment ORDER BY pct) AS segment_rank
-            FROM {TABLE} WHERE completer AND pct IS NOT NULL AND domain = ANY(%(r_domain)s::text[])
+            FROM {TABLE} WHERE {who} AND pct IS NOT NULL AND domain = ANY(%(r_domain)s::text[])
         )
         SELECT w.domain, w.segment, w.rank, r.pct FROM wanted w JOIN ranked r ON r.domain = w.domain
          AND CASE WHEN w.segment IS NULL THEN r.overall_rank = w.rank
@@ -379,15 +383,21 @@ def _figure_rows(inputs: ReportInputs, params: dict) -> dict[tuple, dict]:
             for row in _fetch(_figures_query(inputs), params)}
 
 
-def _median_bounds(inputs: ReportInputs, params: dict, figure_rows: dict) -> dict[tuple, list[float]]:
-    """{(domain, view key): [x(j), x(k)]} for the median's interval (intervals.median_ranks)."""
+def _median_bounds(params: dict, figure_rows: dict) -> dict[tuple, list[float]]:
+    """{(prefix, domain, view key): [x(j), x(k)]} for the median's interval (intervals.median_ranks), of
+    the completers (prefix "") and of the sensitivity line's completers."""
+    return {(prefix, *key): value for prefix in COMPLETERS
+            for key, value in _median_bounds_of(params, figure_rows, prefix).items()}
+
+
+def _median_bounds_of(params: dict, figure_rows: dict, prefix: str) -> dict[tuple, list[float]]:
     wanted = []
     for (domain, key), row in figure_rows.items():
-        ranks = intervals.median_ranks(row["n_completers"]) if domain in PERCENT_DOMAINS else None
+        ranks = intervals.median_ranks(row[f"{prefix}n_completers"]) if domain in PERCENT_DOMAINS else None
         wanted += [(domain, key, ranks, rank) for rank in ranks or ()]
     if not wanted:
         return {}
-    rows = _fetch(_median_bounds_query(), {
+    rows = _fetch(_median_bounds_query(COMPLETERS[prefix]), {
         **params, "r_domain": [w[0] for w in wanted], "r_segment": [w[1] and w[1][0] for w in wanted],
         "r_rank": [w[3] for w in wanted]})
     values = {(domain, _view_key(segment, segment is None), rank): pct for domain, segment, rank, pct in rows}
@@ -422,21 +432,19 @@ def _by_view(rows, key_index: int, overall_index: int) -> dict[tuple | None, lis
 
 
 PERCENT_DOMAINS = {d.name for d in DOMAINS if not d.higher_is_better}
-# clinical-reference §5 small cells: which n each figure is computed over
-COMPLETER_FIGURES = [
-    "mean_baseline_completers", "mean_baseline", "mean_followup", "mean_improvement", "ci95_mean_improvement",
-    "mean_percent_improvement", "ci95_mean_percent_improvement", "percent_improvement_of_means",
-    "median_percent_improvement", "ci95_median_percent_improvement", "responders_mcid", "ci95_responders_mcid",
-    "responders_30", "ci95_responders_30", "responders_50", "ci95_responders_50", "deteriorated",
-    "ci95_deteriorated", "percent_improvement_distribution"]
+# clinical-reference §5 small cells: which n each figure is computed over. The sensitivity line repeats
+# every completer figure (§5) over its own completers.
+SENSITIVITY_FIGURES = [
+    "mean_baseline", "mean_followup", "mean_improvement", "ci95_mean_improvement", "mean_percent_improvement",
+    "ci95_mean_percent_improvement", "percent_improvement_of_means", "median_percent_improvement",
+    "ci95_median_percent_improvement", "responders_mcid", "ci95_responders_mcid", "responders_30",
+    "ci95_responders_30", "responders_50", "ci95_responders_50", "deteriorated", "ci95_deteriorated"]
+COMPLETER_FIGURES = ["mean_baseline_completers", *SENSITIVITY_FIGURES, "percent_improvement_distribution"]
 INCLUDED_FIGURES = [
     "completion_rate", "ci95_completion_rate", "responders_mcid_all_included", "responders_mcid_nri",
     "ci95_responders_mcid_nri", "mean_improvement_locf", "ci95_mean_improvement_locf",
     "mean_percent_improvement_locf", "ci95_mean_percent_improvement_locf", "responders_mcid_locf",
     "ci95_responders_mcid_locf"]
-SENSITIVITY_FIGURES = [
-    "mean_baseline", "mean_followup", "mean_improvement", "ci95_mean_improvement", "mean_percent_improvement",
-    "ci95_mean_percent_improvement", "median_percent_improvement", "responders_mcid", "ci95_responders_mcid"]
 
 
 def _suppressed(figures: dict) -> list[str]:
@@ -449,7 +457,7 @@ def _suppressed(figures: dict) -> list[str]:
     if "n_response_base" in figures:
         over |= {name: figures["n_response_base"] for name in ("response", "ci95_response", "remission",
                                                                 "ci95_remission")}
-    over |= {f"sensitivity.{name}": figures["sensitivity"]["n_completers"] for name in SENSITIVITY_FIGURES}
+    over |= {f"{SENSITIVITY}{name}": figures["sensitivity"]["n_completers"] for name in SENSITIVITY_FIGURES}
     return [name for name, n in over.items() if n < SMALL_CELL and _value(figures, name) not in (None, [])]
 
 
@@ -470,27 +478,27 @@ def _with_share(figures: dict, name: str, part: int, whole: int) -> None:
     figures[f"ci95_{name}"] = intervals.wilson(part, whole)
 
 
-def _completer_figures(r: dict, percent: bool, bounds: list[float] | None) -> dict:
-    nc = r["n_completers"]
-    mean_baseline, mean_followup = r["mean_baseline"], r["mean_followup"]
+def _completer_figures(r: dict, percent: bool, bounds: list[float] | None, prefix: str = "") -> dict:
+    """§5 completer figures from the figures row; prefix "sensitivity." reads the sensitivity line's."""
+    n = r[f"{prefix}n_completers"]
+    mean_baseline, mean_followup = r[f"{prefix}mean_baseline"], r[f"{prefix}mean_followup"]
     figures = {
-        "mean_baseline_completers": _number(mean_baseline),
-        "mean_baseline_non_completers": _number(r["mean_baseline_non_completers"]),
         "mean_baseline": _number(mean_baseline),
         "mean_followup": _number(mean_followup),
-        "mean_improvement": _number(r["mean_improvement"]),
-        "ci95_mean_improvement": _mean_interval(r, "mean_improvement", nc),
-        "mean_percent_improvement": _number(r["mean_percent_improvement"]) if percent else None,
-        "ci95_mean_percent_improvement": _mean_interval(r, "mean_percent_improvement", nc) if percent else None,
+        "mean_improvement": _number(r[f"{prefix}mean_improvement"]),
+        "ci95_mean_improvement": _mean_interval(r, f"{prefix}mean_improvement", n, prefix),
+        "mean_percent_improvement": _number(r[f"{prefix}mean_percent_improvement"]) if percent else None,
+        "ci95_mean_percent_improvement":
+            _mean_interval(r, f"{prefix}mean_percent_improvement", n, prefix) if percent else None,
         "percent_improvement_of_means": float((mean_baseline - mean_followup) / mean_baseline * 100)
         if percent and mean_baseline else None,
-        "median_percent_improvement": _number(r["median_percent_improvement"]) if percent else None,
+        "median_percent_improvement": _number(r[f"{prefix}median_percent_improvement"]) if percent else None,
         "ci95_median_percent_improvement": bounds,
     }
-    _with_share(figures, "responders_mcid", r["n_responders"], nc)
+    _with_share(figures, "responders_mcid", r[f"{prefix}n_responders"], n)
     for threshold in (30, 50):
-        _with_share(figures, f"responders_{threshold}", r[f"n_{threshold}"], nc if percent else 0)
-    _with_share(figures, "deteriorated", r["n_deteriorated"], nc)
+        _with_share(figures, f"responders_{threshold}", r[f"{prefix}n_{threshold}"], n if percent else 0)
+    _with_share(figures, "deteriorated", r[f"{prefix}n_deteriorated"], n)
     return figures
 
 
@@ -509,21 +517,10 @@ def _included_figures(r: dict, percent: bool) -> dict:
     return figures
 
 
-def _sensitivity(r: dict, percent: bool) -> dict:
-    n = r["sensitivity.n_completers"]
-    figures = {
-        "n_included": r["sensitivity.n_included"], "n_completers": n,
-        "mean_baseline": _number(r["sensitivity.mean_baseline"]),
-        "mean_followup": _number(r["sensitivity.mean_followup"]),
-        "mean_improvement": _number(r["sensitivity.mean_improvement"]),
-        "ci95_mean_improvement": _mean_interval(r, "sensitivity.mean_improvement", n, "sensitivity."),
-        "mean_percent_improvement": _number(r["sensitivity.mean_percent_improvement"]) if percent else None,
-        "ci95_mean_percent_improvement":
-            _mean_interval(r, "sensitivity.mean_percent_improvement", n, "sensitivity.") if percent else None,
-        "median_percent_improvement": _number(r["sensitivity.median_percent_improvement"]) if percent else None,
-    }
-    _with_share(figures, "responders_mcid", r["sensitivity.n_responders"], n)
-    return figures
+def _sensitivity(r: dict, percent: bool, bounds: list[float] | None) -> dict:
+    """§5: the completer figures again, for every plan with any symptom (no baseline floor)."""
+    return {"n_included": r[f"{SENSITIVITY}n_included"], "n_completers": r[f"{SENSITIVITY}n_completers"],
+            **_completer_figures(r, percent, bounds, SENSITIVITY)}
 
 
 def _model_figures(fit: mixed_model.ModelFit) -> dict:
@@ -546,16 +543,17 @@ def _empty_row() -> dict:
 NO_FIT = mixed_model.ModelFit(mean_change=None, ci95=None, n_plans=0, n_scores=0, status="no data")
 
 
-def _domain_figures(domain: Domain, n_plans: int, row: dict | None, bounds, distribution,
+def _domain_figures(domain: Domain, n_plans: int, row: dict | None, bounds: dict, distribution,
                     fit: mixed_model.ModelFit | None) -> dict:
-    """Every §5 figure of one domain in one view."""
+    """Every §5 figure of one domain in one view; `bounds` the median's interval by prefix."""
     r = row or _empty_row()
     percent = not domain.higher_is_better
     figures = {"n_plans": n_plans, "n_with_baseline": r["n_with_baseline"], "n_included": r["n_included"],
-               "n_completers": r["n_completers"],
-               **_completer_figures(r, percent, bounds), **_included_figures(r, percent),
+               "n_completers": r["n_completers"], "mean_baseline_completers": _number(r["mean_baseline"]),
+               "mean_baseline_non_completers": _number(r["mean_baseline_non_completers"]),
+               **_completer_figures(r, percent, bounds.get("")), **_included_figures(r, percent),
                "percent_improvement_distribution": _distribution(distribution or {}, percent),
-               **_model_figures(fit or NO_FIT), "sensitivity": _sensitivity(r, percent)}
+               **_model_figures(fit or NO_FIT), "sensitivity": _sensitivity(r, percent, bounds.get(SENSITIVITY))}
     if domain.name == "depression":  # §3: among completers with baseline >= 10
         figures["n_response_base"] = r["n_response_base"]
         _with_share(figures, "response", r["n_response"], r["n_response_base"])
@@ -570,10 +568,14 @@ def domain_figures(inputs: ReportInputs) -> dict[str, dict]:
     params = _params(inputs)
     with _plans_table(inputs, params, inputs.asked_domains()):
         rows = _figure_rows(inputs, params)
-        bounds = _median_bounds(inputs, params, rows)
+        bounds = _median_bounds(params, rows)
     n_plans = _fetch(_plan_counts_query(inputs), params)[0][2]
-    return {d.name: _domain_figures(d, n_plans, rows.get((d.name, None)), bounds.get((d.name, None)), None, None)
+    return {d.name: _domain_figures(d, n_plans, rows.get((d.name, None)), _bounds_of(bounds, d, None), None, None)
             for d in inputs.asked_domains()}
+
+
+def _bounds_of(bounds: dict, domain: Domain, key) -> dict:
+    return {prefix: bounds.get((prefix, domain.name, key)) for prefix in COMPLETERS}
 
 
 def _adherence(rows: list[tuple]) -> dict:
@@ -627,7 +629,7 @@ class _Aggregates:
 
     def view(self, inputs: ReportInputs, key) -> dict:
         results = {d.name: _domain_figures(d, self.plan_counts.get(key, 0), self.figures.get((d.name, key)),
-                                           self.bounds.get((d.name, key)), self.distributions.get((d.name, key)),
+                                           _bounds_of(self.bounds, d, key), self.distributions.get((d.name, key)),
                                            self.fits.get((d.name, key)))
                    for d in inputs.asked_domains()}
         view = {"n_plans": self.plan_counts.get(key, 0), "results": results,
@@ -643,7 +645,7 @@ def _aggregates(inputs: ReportInputs, progress: Callable[[int], None]) -> _Aggre
     with _plans_table(inputs, params, inputs.picked_domains()):
         progress(30)
         figures = _figure_rows(inputs, params)
-        bounds = _median_bounds(inputs, params, figures)
+        bounds = _median_bounds(params, figures)
         distributions = _distributions(inputs, params)
         progress(45)
         fits = _model_fits(inputs, params)

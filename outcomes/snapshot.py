@@ -4,7 +4,8 @@ everywhere. Nothing here computes a figure; the snapshot is the input."""
 
 import numbers
 
-SMALL_CELL = 10  # clinical-reference §5: a figure over fewer than 10 plans is suppressed
+from outcomes.report import SMALL_CELL
+
 SUPPRESSED = "n < 10"
 SMALL_COUNT = "< 10"
 
@@ -40,6 +41,12 @@ def suppressed_names(figures: dict) -> frozenset[str]:
         return frozenset(figures["suppressed_figures"])
     return frozenset(name for name in figures if name not in _V1_COUNTS
                      and is_small_count(figures.get(_V1_BASE.get(name.removeprefix("ci95_"), "n_completers"))))
+
+
+def distribution_hidden(figures: dict) -> bool:
+    """§5: a distribution over fewer than 10 completers is one small cell: where its few plans lie
+    (which bins are empty) is as telling as their counts, so no bin is shown."""
+    return "percent_improvement_distribution" in suppressed_names(figures)
 
 
 def segment_label(segment_by: str, segment: dict, names: dict[str, str] | None = None) -> str:

@@ -44,8 +44,13 @@ def domain_figures(*, n_completers=30, n_included=40, model_status="converged", 
                         "mean_improvement": 2.9, "ci95_mean_improvement": [2.2, 3.6],
                         "mean_percent_improvement": None if psfs else 45.0,
                         "ci95_mean_percent_improvement": None if psfs else [37.0, 53.0],
+                        "percent_improvement_of_means": None if psfs else 49.2,
                         "median_percent_improvement": None if psfs else 47.0,
-                        "responders_mcid": 0.65, "ci95_responders_mcid": [0.49, 0.78]},
+                        "ci95_median_percent_improvement": None if psfs else [38.0, 57.0],
+                        "responders_mcid": 0.65, "ci95_responders_mcid": [0.49, 0.78],
+                        "responders_30": None if psfs else 0.57, "ci95_responders_30": None if psfs else [0.41, 0.71],
+                        "responders_50": None if psfs else 0.38, "ci95_responders_50": None if psfs else [0.24, 0.54],
+                        "deteriorated": 0.08, "ci95_deteriorated": [0.03, 0.21]},
     }
     if depression:
         figures |= {"response": 0.45, "ci95_response": [0.3, 0.61], "remission": 0.25, "ci95_remission": [0.14, 0.41],
@@ -53,8 +58,7 @@ def domain_figures(*, n_completers=30, n_included=40, model_status="converged", 
     completer_figures = [name for name in figures if name.startswith(("mean_", "ci95_mean_", "median", "ci95_median",
                                                                       "responders_", "ci95_responders_", "percent_",
                                                                       "deteriorated", "ci95_deteriorated"))
-                         and not name.endswith(("_locf", "_nri", "_all_included", "_completers"))
-                         and name != "percent_improvement_distribution"]
+                         and not name.endswith(("_locf", "_nri", "_all_included", "_completers"))]
     suppressed = completer_figures if small(n_completers) else []
     if small(n_included):
         suppressed += ["completion_rate", "ci95_completion_rate", "responders_mcid_nri", "ci95_responders_mcid_nri",

@@ -5,6 +5,7 @@ from outcomes.snapshot import (
     DOMAIN_LABELS,
     SUPPRESSED,
     count_text,
+    distribution_hidden,
     is_small_count,
     method_version,
     segment_label,
@@ -122,6 +123,13 @@ def _details(figures: Figures) -> list[tuple[str, str]]:
     return [(label, text) for label, text in lines if text not in ("—", "— → —")]
 
 
+def _sensitivity_line(figures: Figures) -> str:
+    """§5: the sensitivity line's other completer figures, compact ("label text · label text")."""
+    if not figures.values.get("sensitivity"):
+        return ""
+    return " · ".join(f"{label} {text}" for label, text in _details(figures.nested("sensitivity")))
+
+
 def _flow(figures: Figures, n_plans) -> dict:
     steps = [("plans", figures.values.get("n_plans", n_plans)),
              ("with baseline", figures.values.get("n_with_baseline")),
@@ -135,11 +143,15 @@ def _flow(figures: Figures, n_plans) -> dict:
 
 def _domain(key: str, values: dict, n_plans, chart_id: str) -> dict:
     figures = Figures(values, suppressed_names(values))
-    distribution = [{**bucket, "text": count_text(bucket["n"])}
-                    for bucket in values.get("percent_improvement_distribution", [])]
+    hidden = distribution_hidden(values)  # §5: not a bin of it, nor a chart
+    distribution = [] if hidden else [{**bucket, "text": count_text(bucket["n"])}
+                                      for bucket in values.get("percent_improvement_distribution", [])]
     return {"key": key, "label": DOMAIN_LABELS.get(key, key), "flow": _flow(figures, n_plans),
-            "rows": _views_rows(figures), "details": _details(figures), "distribution": distribution,
-            "chart": {"id": chart_id, "spec": charts.distribution(distribution, title=DOMAIN_LABELS.get(key, key))}}
+            "rows": _views_rows(figures), "details": _details(figures), "sensitivity": _sensitivity_line(figures),
+            "distribution": distribution,
+            "distribution_hidden": hidden and bool(values.get("percent_improvement_distribution")),
+            "chart": {"id": chart_id, "spec": charts.distribution(distribution, title=DOMAIN_LABELS.get(key, key))}
+            if distribution else None}
 
 
 def _curve(points: list[dict], key: str) -> list[dict]:

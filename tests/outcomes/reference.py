@@ -96,24 +96,32 @@ def plan_scores(plan, assessments, instrument):
 
 
 def completer_figures(pairs, domain, percent):
-    _, _, _, responder, _, higher = DOMAINS[domain]
+    """Every §5 completer figure over the (baseline, follow-up) pairs (the sensitivity line's too)."""
+    _, _, _, responder, deteriorated, higher = DOMAINS[domain]
     n = len(pairs)
     improvement = [float(f - b if higher else b - f) for b, f in pairs]
     pcts = [float((b - f) / b * 100) for b, f in pairs] if percent else []
     mean_b, mean_f = mean([float(b) for b, _ in pairs]), mean([float(f) for _, f in pairs])
+    count = lambda test: sum(1 for b, f in pairs if test(b, f))  # noqa: E731
     figures = {
         "mean_baseline": mean_b, "mean_followup": mean_f,
         "mean_improvement": mean(improvement), "ci95_mean_improvement": t_ci(improvement),
         "mean_percent_improvement": mean(pcts), "ci95_mean_percent_improvement": t_ci(pcts) if percent else None,
+        "percent_improvement_of_means": (mean_b - mean_f) / mean_b * 100 if percent and mean_b else None,
         "median_percent_improvement": statistics.median(pcts) if pcts else None,
-        "responders_mcid": share(sum(1 for b, f in pairs if responder(b, f)), n),
-        "ci95_responders_mcid": wilson(sum(1 for b, f in pairs if responder(b, f)), n),
+        "ci95_median_percent_improvement": median_ci(pcts) if percent else None,
+        "responders_mcid": share(count(responder), n), "ci95_responders_mcid": wilson(count(responder), n),
+        "deteriorated": share(count(deteriorated), n), "ci95_deteriorated": wilson(count(deteriorated), n),
     }
+    for threshold in (30, 50):
+        k = sum(1 for p in pcts if p >= threshold)
+        figures[f"responders_{threshold}"] = share(k, n) if percent else None
+        figures[f"ci95_responders_{threshold}"] = wilson(k, n) if percent else None
     return figures, pcts
 
 
 def domain_figures(plans, assessments, domain):
-    instrument, is_included, _, responder, deteriorated, higher = DOMAINS[domain]
+    instrument, is_included, _, responder, _, higher = DOMAINS[domain]
     percent = not higher
     rows = []  # (points, last observed)
     for plan in plans:
@@ -124,24 +132,15 @@ def domain_figures(plans, assessments, domain):
     pairs = [(p[0], p[3]) for p, _ in included if p[3] is not None]
     n, ni = len(pairs), len(included)
     figures, pcts = completer_figures(pairs, domain, percent)
-    mean_b, mean_f = figures["mean_baseline"], figures["mean_followup"]
-    count = lambda test: sum(1 for b, f in pairs if test(b, f))  # noqa: E731
-    responders = count(responder)
+    responders = sum(1 for b, f in pairs if responder(b, f))
     figures |= {
         "n_plans": len(plans), "n_with_baseline": len(rows), "n_included": ni, "n_completers": n,
         "completion_rate": share(n, ni), "ci95_completion_rate": wilson(n, ni),
-        "mean_baseline_completers": mean_b,
+        "mean_baseline_completers": figures["mean_baseline"],
         "mean_baseline_non_completers": mean([float(p[0]) for p, _ in included if p[3] is None]),
-        "percent_improvement_of_means": (mean_b - mean_f) / mean_b * 100 if percent and mean_b else None,
-        "ci95_median_percent_improvement": median_ci(pcts) if percent else None,
-        "deteriorated": share(count(deteriorated), n), "ci95_deteriorated": wilson(count(deteriorated), n),
         "responders_mcid_nri": share(responders, ni), "ci95_responders_mcid_nri": wilson(responders, ni),
         "responders_mcid_all_included": share(responders, ni),
     }
-    for threshold in (30, 50):
-        k = sum(1 for p in pcts if p >= threshold)
-        figures[f"responders_{threshold}"] = share(k, n) if percent else None
-        figures[f"ci95_responders_{threshold}"] = wilson(k, n) if percent else None
     figures |= locf_figures(included, domain, percent)
     figures |= model_figures([p for p, _ in included], higher)
     figures["percent_improvement_distribution"] = distribution(pcts) if percent else []
@@ -191,6 +190,8 @@ def model_figures(point_rows, higher):
     import statsmodels.formula.api as smf
 
     frame = pd.DataFrame(data, columns=["plan", "point", "score"])
+    if not has_information(frame):
+        return result | {"model_status": "not converged"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -198,16 +199,38 @@ def model_figures(point_rows, higher):
         except np.linalg.LinAlgError:
             fitted = None
     name = "C(point)[T.3]"
-    fixed_effects = frame.point.nunique()
-    if (fitted is None or len(data) - fixed_effects < 2 or fitted.scale <= 1e-6 * max(frame.score.var(), 1.0)
+    if (fitted is None or fitted.scale <= 1e-6 * frame.score.var(ddof=0)
+            or flat_in_the_variance_ratio(fitted)
             or not np.isfinite(fitted.conf_int().loc[name]).all()):
-        # fewer residual degrees of freedom than the two variances need, or no residual variance:
-        # the model has no information to report
+        # outcomes.mixed_model's documented rule: no residual variance at the point reached, or no
+        # finite, invertible information there (none about the variance ratio), is "not converged"
         return result | {"model_status": "not converged"}
     beta, (low, high) = fitted.params[name], fitted.conf_int().loc[name]
     sign = 1 if higher else -1
     return result | {"model_mean_change": sign * beta, "ci95_model_mean_change": sorted([sign * low, sign * high]),
                      "model_status": "converged"}
+
+
+def flat_in_the_variance_ratio(fitted):
+    """The REML likelihood does not depend on γ = τ²/σ² (e.g. no plan has two scores): the information
+    is singular, and statsmodels' interval comes from inverting round-off."""
+    import numpy as np
+    from statsmodels.regression.mixed_linear_model import MixedLMParams
+
+    ratio = float(fitted.params_object.cov_re[0, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = [fitted.model.loglike(MixedLMParams.from_components(fitted.fe_params.values, np.array([[g]])),
+                                       profile_fe=True) for g in (ratio / 4 + 0.25, 2 * ratio + 0.5, 4 * ratio + 1)]
+    return max(values) - min(values) <= 1e-9 * (1 + abs(values[0]))
+
+
+def has_information(frame):
+    """outcomes.mixed_model's documented rule before any fit: residual degrees of freedom (scores −
+    time points) and scores off their time points' means (else σ² = 0 at every variance ratio)."""
+    residual_df = len(frame) - frame.point.nunique()
+    off_means = ((frame.score - frame.groupby("point").score.transform("mean")) ** 2).sum()
+    return residual_df > 0 and off_means > 1e-9 * (frame.score ** 2).sum()
 
 
 def distribution(pcts):
@@ -251,7 +274,8 @@ def adherence(plans, prescriptions, sessions, as_of):
     for plan in plans:
         per_plan[plan["id"]] = adherence_reference.weekly_adherence(
             start=plan["start"], tz=plan["tz"], versions=prescriptions.get(plan["id"], []),
-            sessions=sessions.get(plan["id"], []), as_of=as_of)
+            sessions=sessions.get(plan["id"], []), as_of=as_of, discharged_at=plan.get("discharged_at"),
+            status_changes=plan.get("status_changes", ()))
     plan_values, spw = [], []
     for weeks in per_plan.values():
         counted = [(done, adherence) for target, done, adherence, ended, *_ in weeks.values()

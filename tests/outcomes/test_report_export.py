@@ -35,6 +35,9 @@ def test_the_long_table_has_every_figure_and_interval_end(export):
     assert table[("all", "pain", "ci95_mean_improvement.high")]["value"] == "3.94"
     assert table[("all", "pain", "ci95_low")]["value"] == "40.1"  # the version 1 rows stay
     assert table[("all", "pain", "sensitivity.ci95_mean_improvement.low")]["value"] == "2.2"
+    assert table[("all", "pain", "sensitivity.ci95_median_percent_improvement.high")]["value"] == "57.0"
+    assert table[("all", "pain", "sensitivity.responders_30")]["value"] == "0.57"
+    assert table[("all", "pain", "sensitivity.ci95_deteriorated.low")]["value"] == "0.03"
     assert table[("all", "anxiety", "model_status")]["value"] == "not converged"
     assert table[("all", "anxiety", "model_mean_change")]["value"] == ""
     assert table[("all", "", "pgic_improved")]["value"] == "0.58"
@@ -52,8 +55,11 @@ def test_small_cells_are_empty_and_say_why(export):
     assert small[("23", "cohort", "", "n_plans", "")]["value"] == ""
     assert small[("23", "pgic", "", "pgic_improved", "")]["suppressed"] == "n < 10"
     assert small[("23", "pain_curve", "pain", "mean_nprs", "12")]["suppressed"] == "n < 10"
-    assert small[("23", "distribution", "pain", "40..50", "")]["suppressed"] == "< 10"
-    assert table[("all", "distribution", "pain", "None..-50", "")]["value"] == "0"  # 0 reveals no one
+    assert table[("all", "distribution", "pain", "None..-50", "")]["value"] == "0"
+    assert table[("all", "distribution", "pain", "40..50", "")]["suppressed"] == "< 10"
+    # §5: over fewer than 10 completers the whole distribution is one small cell, empty bins too
+    bins = [row for key, row in small.items() if key[1:3] == ("distribution", "pain")]
+    assert len(bins) == 3 and {(row["value"], row["suppressed"]) for row in bins} == {("", "n < 10")}
     assert all(row["value"] == "" for row in small.values() if row["suppressed"])
 
 
@@ -72,6 +78,10 @@ def test_the_wide_table_has_one_row_per_segment_in_words(export):
     assert overall["Depression (PHQ-9) · completers: remission (%)"] == "25.0"
     assert "Pain (NPRS) · completers: remission (%)" not in overall
     assert overall["PGIC much or very much improved (%)"] == "58.0"
+    assert overall["Pain (NPRS) · any symptom: median % improvement, 95% CI low"] == "38.0"
+    assert overall["Pain (NPRS) · any symptom: improved ≥ 50% (%)"] == "38.0"
+    assert overall["Pain (NPRS) · any symptom: deteriorated (%), 95% CI high"] == "21.0"
+    assert overall["Pain (NPRS) · any symptom: % improvement of the means"] == "49.2"
     assert small["Pain (NPRS) · completers: mean improvement"] == "n < 10"
     assert small["Pain (NPRS) · completers"] == "< 10"
     assert small["PGIC much or very much improved (%), 95% CI low"] == "n < 10"

@@ -54,6 +54,9 @@ def test_each_measure_shows_every_view_with_its_interval(dashboard, clinic, mana
     assert "Model estimate" in pain and "3.0 95% CI 2.4 to 3.7" in pain
     assert "Sensitivity: every plan with any symptom" in pain and "2.9 95% CI 2.2 to 3.6" in pain
     assert "Deteriorated (§3) 5% (95% CI 1 to 21%)" in pain
+    assert ("Any symptom, completers: Mean baseline → 12 weeks (completers) 5.9 → 3.0· Median % improvement 47.0 "
+            "(95% CI 38.0 to 57.0)· % improvement of the means 49.2· Improved ≥ 30% 57% (95% CI 41 to 71%)· "
+            "Improved ≥ 50% 38% (95% CI 24 to 54%)· Deteriorated (§3) 8% (95% CI 3 to 21%)") in pain
     depression = section(text, "Depression (PHQ-9)", "Anxiety (GAD-7)")
     assert "Response (≥ 50% better, baseline ≥ 10) 45% (95% CI 30 to 61%)" in depression
     assert "Remission (PHQ-9 < 5, baseline ≥ 10) 25% (95% CI 14 to 41%)" in depression
@@ -77,6 +80,19 @@ def test_segments_are_named_with_their_plans_and_small_cells_are_hidden(dashboar
     assert drawn == []  # nor in the chart's data
     assert len(chart(response, "v1-responders")["data"]) == 3  # completers, last observation, NRI
     assert chart(response, "v2-pain")["data"][0]["y"][12] is None
+
+
+def test_a_distribution_over_fewer_than_ten_completers_is_one_small_cell(dashboard, clinic, manager):
+    response = dashboard(stored_report(clinic, v2_snapshot(), requested_by=manager))
+    text = page_text(response)
+    overall = section(text, "Distribution of percent improvement", "PT Priya Shah")
+    assert "Pain (NPRS): completers by % improvement 40 to 50 < 10 50 to 60 26" in overall
+    small = section(text, "PT Tom Reed")
+    distribution = section(small, "Distribution of percent improvement")
+    assert "Pain (NPRS): completers by % improvement n < 10" in distribution
+    assert "40 to 50" not in distribution and "below to -50" not in distribution  # no bin, empty or not
+    assert 'id="v2-dist-pain"' not in response.content.decode()  # nor a chart
+    assert 'id="v0-dist-pain"' in response.content.decode()
 
 
 def test_an_episode_segment_and_coachless_plans_read_as_words(dashboard, clinic, manager):
