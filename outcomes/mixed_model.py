@@ -93,7 +93,8 @@ class _Gls:
 def fit(patterns: Iterable[PatternStats], *, higher_is_better: bool = False) -> ModelFit:
     """Fit the §5 mixed model; mean_change is the week-12 change signed as improvement. "no data" when
     the week-12 coefficient is not estimable (no baseline or no week-12 score, no plans); "not
-    converged" when the point reached has no finite, positive-definite information (σ² = 0, singular)."""
+    converged" when the point reached has no finite, invertible information (σ² = 0, singular) or no
+    positive variance for the week-12 change."""
     data = _stack(patterns)
     n_plans, n_scores = (int(data.plans.sum()), data.n_scores) if data else (0, 0)
     if data is None or not {BASELINE, WEEK_12} <= set(data.levels):
@@ -128,7 +129,8 @@ def _stack(patterns: Iterable[PatternStats]) -> _Data | None:
 
 
 def _week12_change(data: _Data) -> tuple[float, float] | None:
-    """β(week 12) and its Wald variance; None where the fit has no finite, positive-definite answer."""
+    """β(week 12) and its Wald variance; None where the fit has no finite answer (information not
+    invertible, or no positive variance)."""
     if not _residual_variance_positive(data):
         return None
     gls = _gls(data, _reml_ratio(data))
