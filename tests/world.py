@@ -109,8 +109,9 @@ def build_side(name: str, tz: str) -> Side:
                                           channel="phone", mood=4, confidence=7),
         note=coaching.coaching_note_add(actor=coach, patient=active.patient, body="Likes morning sessions"),
         habit_goal=goal,
-        outreach_item=OutreachItem.objects.create(patient=flagged, coach=coach, cause="open_alert",
-                                                  detail="Open red-flag alert"),
+        # an item a coach may resolve (an open-alert item waits for the alert's acknowledgement)
+        outreach_item=OutreachItem.objects.create(patient=active.patient, coach=coach, cause="no_recent_session",
+                                                  detail="No exercise session for 3 days or more"),
         reminder=ReminderDelivery.objects.create(patient=active.patient, care_plan=active, slot=today(),
                                                  channel="email"),
     )
