@@ -21,7 +21,6 @@ from careplans.selectors import care_plan_list
 from core.audit import record_reads
 from core.bounds import is_suspect
 from core.clock import local_today
-from core.errors import DomainError, InvalidInput
 from exercises import services as exercise_services
 from exercises.selectors import (
     exercises_visible_to,
@@ -39,7 +38,7 @@ from patients.selectors import patients_in_work_order
 from web import forms
 from web.access import requires, scoped
 from web.selectors import patient_record
-from web.views.common import act, add_errors, invalid, submit
+from web.views.common import act, add_errors, apply_form, invalid, submit
 
 PAGE_SIZE = 25
 WEEK_12_WINDOW = next((low, high) for name, _, _, low, high in REASSESSMENT_POINTS if name == "week_12")
@@ -105,15 +104,11 @@ def submit_on_record(request, patient_id, name: str, form, action, *, anchor: st
     """A form on the patient's record: `action(cleaned_data)` runs the service; a refusal (the
     form's or the service's) shows the record again with the errors and what was typed (400);
     else post/redirect/get with `success`, a message or a function of what `action` returned."""
-    if form.is_valid():
-        try:
-            result = action(form.cleaned_data)
-        except DomainError as error:
-            add_errors(form, error.detail)
-        else:
-            messages.success(request, success(result) if callable(success) else success)
-            return redirect(_back(patient_id, anchor))
-    return _patient_page(request, patient_id, refused={name: form})
+    done, result = apply_form(form, action)
+    if not done:
+        return _patient_page(request, patient_id, refused={name: form})
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect(_back(patient_id, anchor))
 
 
 INTAKE_NOTES = {
@@ -126,21 +121,20 @@ INTAKE_NOTES = {
 def _intake_page(request, form, patient=None):
     """Show the intake form; on a valid post, hand it to the service and go to the patient's page.
     A refusal by the service lands on the fields it names, with what was typed kept."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            if patient is None:
-                clinic = scoped(clinics_visible_to(request.user), pk=request.user.clinic_id)
-                patient = patient_services.patient_create(actor=request.user, clinic=clinic, **form.changes())
-            else:
-                patient = patient_services.patient_update(actor=request.user, patient_id=patient.pk,
-                                                          **form.changes())
-        except InvalidInput as error:
-            add_errors(form, error.detail)
-        else:
-            messages.success(request, "Intake saved." + INTAKE_NOTES.get(patient.red_flag_status, ""))
-            return redirect(_back(patient.pk))
+    if request.method == "POST":
+        done, saved = apply_form(form, lambda _: _save_intake(request.user, form, patient))
+        if done:
+            messages.success(request, "Intake saved." + INTAKE_NOTES.get(saved.red_flag_status, ""))
+            return redirect(_back(saved.pk))
     return render(request, "web/intake.html", {"form": form, "patient": patient},
                   status=400 if request.method == "POST" else 200)
+
+
+def _save_intake(user, form, patient):
+    if patient is None:
+        clinic = scoped(clinics_visible_to(user), pk=user.clinic_id)
+        return patient_services.patient_create(actor=user, clinic=clinic, **form.changes())
+    return patient_services.patient_update(actor=user, patient_id=patient.pk, **form.changes())
 
 
 @requires(Cap.WRITE_PATIENT)
@@ -261,15 +255,11 @@ def edit_plan(request, plan_id):
     data = request.POST or None
     form = forms.CarePlanEditForm(data, instance=plan, initial={"version": plan.version})
     goals = forms.GoalFormSet(data, prefix="goals", initial=list(plan.goals.values(*forms.GoalForm.Meta.fields)))
-    if request.method == "POST" and form.is_valid() and goals.is_valid():
-        try:
-            plan_services.care_plan_update(actor=request.user, plan_id=plan.pk,
-                                           expected_version=form.cleaned_data["version"],
-                                           goals=forms.goals_of(goals),
-                                           **form.changes())
-        except DomainError as error:
-            add_errors(form, error.detail)
-        else:
+    if request.method == "POST" and goals.is_valid():
+        done, _ = apply_form(form, lambda data: plan_services.care_plan_update(
+            actor=request.user, plan_id=plan.pk, expected_version=data["version"], goals=forms.goals_of(goals),
+            **form.changes()))
+        if done:
             messages.success(request, "Care plan saved.")
             return redirect(_back(plan.patient_id, "plan"))
     return render(request, "web/plan_edit.html", {"form": form, "goals": goals, "plan": plan},
