@@ -30,9 +30,9 @@ def test_an_admin_without_a_clinic_has_no_clinic_settings(client, admin_user):
     assert menu(client, admin_user) == [link.label for link in LINKS if not link.needs_clinic]
 
 
-def test_every_link_opens_for_whoever_is_offered_it(client, pt, coach, manager):
+def test_every_link_opens_for_whoever_is_offered_it(client, pt, coach, manager, admin_user):
     """Offering a link the page then refuses (403) would be the template deciding on its own."""
-    for user in (pt, coach, manager):
+    for user in (pt, coach, manager, admin_user):
         client.force_login(user)
         for label in menu(client, user):
             link = next(link for link in LINKS if link.label == label)
