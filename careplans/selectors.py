@@ -25,6 +25,21 @@ def visits_visible_to(user) -> QuerySet[Visit]:
     return Visit.objects.filter(care_plan__in=care_plans_visible_to(user)).select_related("care_plan")
 
 
+# A plan's lifecycle (DESIGN.md, care journey): each step, the statuses it may start from and where it
+# leads. The services apply it and the patient's page offers exactly these steps.
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "activate": ((CarePlan.Status.DRAFT,), CarePlan.Status.ACTIVE),
+    "pause": ((CarePlan.Status.ACTIVE,), CarePlan.Status.PAUSED),
+    "resume": ((CarePlan.Status.PAUSED,), CarePlan.Status.ACTIVE),
+    "discharge": (CarePlan.OPEN_STATUSES, CarePlan.Status.DISCHARGED),
+}
+
+
+def allowed_transitions(plan: CarePlan) -> list[str]:
+    """The lifecycle steps a plan in its status may take, in the order the page offers them."""
+    return [step for step, (sources, _) in TRANSITIONS.items() if plan.status in sources]
+
+
 def open_plans_of(patient) -> QuerySet[CarePlan]:
     """A patient's active or paused plan (at most one: a database constraint)."""
     return CarePlan.objects.filter(patient=patient, status__in=CarePlan.OPEN_STATUSES)

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from accounts.roles import Cap, Role, can
 from careplans.models import CarePlan, Goal, StatusChange, Visit
-from careplans.selectors import open_plans_of
+from careplans.selectors import TRANSITIONS, allowed_transitions, open_plans_of
 from core.clock import refuse_future
 from core.errors import Conflict, Forbidden, InvalidInput, StaleVersion
 from patients.models import MAY_ACTIVATE, RedFlagStatus
@@ -88,11 +88,12 @@ def care_plan_update(*, actor, plan_id: int, expected_version: int, goals=None, 
     return plan
 
 
-def _transition(*, actor, plan_id: int, allowed_from: tuple, to: str, note: str = "", check=None) -> CarePlan:
+def _transition(*, actor, plan_id: int, step: str, note: str = "", check=None) -> CarePlan:
+    _, to = TRANSITIONS[step]
     with transaction.atomic():
         plan = _locked_plan(plan_id)
         require_lead(actor, plan)
-        if plan.status not in allowed_from:
+        if step not in allowed_transitions(plan):
             raise Conflict(f"A {plan.status} plan cannot become {to}.")
         if check:
             check(plan)
@@ -134,12 +135,12 @@ def _check_can_activate(plan: CarePlan) -> None:
 
 
 def care_plan_activate(*, actor, plan_id: int, note: str = "") -> CarePlan:
-    return _transition(actor=actor, plan_id=plan_id, allowed_from=(Status.DRAFT,), to=Status.ACTIVE, note=note,
+    return _transition(actor=actor, plan_id=plan_id, step="activate", note=note,
                        check=_check_can_activate)
 
 
 def care_plan_pause(*, actor, plan_id: int, note: str = "") -> CarePlan:
-    return _transition(actor=actor, plan_id=plan_id, allowed_from=(Status.ACTIVE,), to=Status.PAUSED, note=note)
+    return _transition(actor=actor, plan_id=plan_id, step="pause", note=note)
 
 
 def _check_can_resume(plan: CarePlan) -> None:
@@ -150,13 +151,12 @@ def _check_can_resume(plan: CarePlan) -> None:
 
 
 def care_plan_resume(*, actor, plan_id: int, note: str = "") -> CarePlan:
-    return _transition(actor=actor, plan_id=plan_id, allowed_from=(Status.PAUSED,), to=Status.ACTIVE, note=note,
+    return _transition(actor=actor, plan_id=plan_id, step="resume", note=note,
                        check=_check_can_resume)
 
 
 def care_plan_discharge(*, actor, plan_id: int, note: str = "") -> CarePlan:
-    return _transition(actor=actor, plan_id=plan_id, allowed_from=CarePlan.OPEN_STATUSES, to=Status.DISCHARGED,
-                       note=note)
+    return _transition(actor=actor, plan_id=plan_id, step="discharge", note=note)
 
 
 def visit_record(*, actor, care_plan: CarePlan, occurred_at, mode, kind, notes="", movement_assessment="") -> Visit:

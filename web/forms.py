@@ -202,6 +202,11 @@ class DosageForm(forms.Form):
     notes = forms.CharField(max_length=5000, required=False)
 
 
+# The bounds the page's dosage inputs carry (min/max), the form's own.
+DOSAGE_LIMITS = {name: {"min": field.min_value, "max": field.max_value}
+                 for name, field in DosageForm.base_fields.items() if isinstance(field, forms.IntegerField)}
+
+
 def dosage_of(data: dict) -> dict:
     """The dosage fields the PT filled in (an empty field leaves the value as it is)."""
     return {name: value for name, value in data.items() if name in DosageForm.base_fields and value not in (None, "")}

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from core.bounds import is_suspect
 from outcomes.instruments import PGIC_ANSWERS
+from web.navigation import navigation
 
 register = template.Library()
 SUSPECT_TITLE = ("No real record has this date: it was stored before dates were checked. "
@@ -68,3 +69,9 @@ def iso(value):
 def suspect_filter(value, field="") -> bool:
     """`{% if patient.date_of_birth|suspect:"date_of_birth" %}`: judged by that field's kind."""
     return is_suspect(value, field)
+
+
+@register.simple_tag
+def navigation_for(user):
+    """The main menu's links for `user` (web.navigation)."""
+    return navigation(user)

@@ -14,8 +14,8 @@ from accounts import services as account_services
 from accounts import two_factor
 from accounts.lockout import password_reset_allowed
 from accounts.services import LoginLocked
-from core.errors import DomainError, InvalidInput
-from web.views.common import act, add_errors
+from core.errors import InvalidInput
+from web.views.common import act, apply_form
 
 CODE = forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 16})
 
@@ -133,16 +133,12 @@ def two_factor_setup(request):
 
 def _two_factor_post(request, form_class, action, success):
     form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            action(form.cleaned_data)
-        except DomainError as error:
-            add_errors(form, error.detail)
-        else:
-            request.session.cycle_key()  # a new session id whenever the sign-in rules change
-            messages.success(request, success)
-            return redirect("web:two_factor")
-    return two_factor_page(request, form)
+    done, _ = apply_form(form, action)
+    if not done:
+        return two_factor_page(request, form)
+    request.session.cycle_key()  # a new session id whenever the sign-in rules change
+    messages.success(request, success)
+    return redirect("web:two_factor")
 
 
 @require_POST

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.shortcuts import redirect
 
@@ -30,6 +32,19 @@ def invalid(request, redirect_to: str, form_or_detail):
     detail = form_or_detail.errors if hasattr(form_or_detail, "errors") else form_or_detail
     messages.error(request, _describe(detail))
     return redirect(redirect_to)
+
+
+def apply_form(form, action) -> tuple[bool, Any]:
+    """A form shown again on refusal: if the form is valid, `action(cleaned_data)` runs the service.
+    (True, what it returned), or (False, None) with the refusal (the form's own, or the service's
+    DomainError) on the form's fields, to render it again with what was typed."""
+    if not form.is_valid():
+        return False, None
+    try:
+        return True, action(form.cleaned_data)
+    except DomainError as error:
+        add_errors(form, error.detail)
+        return False, None
 
 
 def add_errors(form, detail) -> None:

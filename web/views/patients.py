@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, F, Q, When
+from django.db.models import F, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,35 +16,29 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Cap, Role, can, recorded_source
 from accounts.selectors import clinics_visible_to
 from careplans import services as plan_services
-from careplans.models import CarePlan
 from careplans.schedule import plan_week
-from careplans.selectors import care_plan_list, coverage_summary
-from coaching.selectors import habit_progress, loggable_days
+from careplans.selectors import care_plan_list
 from core.audit import record_reads
 from core.bounds import is_suspect
 from core.clock import local_today
-from core.errors import DomainError, InvalidInput
 from exercises import services as exercise_services
-from exercises.models import Prescription, PrescriptionVersion
 from exercises.selectors import (
     exercises_visible_to,
     patient_list,
-    plan_adherence_sql,
     prescriptions_visible_to,
     templates_visible_to,
-    weekly_adherence,
 )
 from outcomes import services as outcome_services
 from outcomes.instruments import Code, item_9_errors
-from outcomes.selectors import REASSESSMENT_POINTS, psfs_first_activities, reassessments
-from patients import clinical
+from outcomes.selectors import REASSESSMENT_POINTS, reassessments
 from patients import services as patient_services
 from patients.api import PatientFilter
-from patients.models import RedFlagStatus, Symptom
-from patients.selectors import SEVERITY_ORDER, patients_in_work_order
-from web import charts, forms
+from patients.models import RedFlagStatus
+from patients.selectors import patients_in_work_order
+from web import forms
 from web.access import requires, scoped
-from web.views.common import act, add_errors, invalid, submit
+from web.selectors import patient_record
+from web.views.common import act, add_errors, apply_form, invalid, submit
 
 PAGE_SIZE = 25
 WEEK_12_WINDOW = next((low, high) for name, _, _, low, high in REASSESSMENT_POINTS if name == "week_12")
@@ -77,48 +71,6 @@ def patient_index(request):
                                                      "may_register": can(request.user, Cap.WRITE_PATIENT)})
 
 
-def _plan(user, patient):
-    """The open plan, else the latest one, with everything the page shows of it (or None)."""
-    open_first = Case(When(status__in=CarePlan.OPEN_STATUSES, then=0), default=1)
-    return (care_plan_list(user).filter(patient=patient)
-            .prefetch_related("status_changes__changed_by", "visits__recorded_by", "goals")
-            .annotate(adherence=plan_adherence_sql(F("pk")))
-            .order_by(open_first, "-start_date", "-id").first())
-
-
-def _timeline(plan, versions, assessments, check_ins, alerts) -> list[dict]:
-    """Every change to the care, newest first: who, when, what, why."""
-    events = []
-    for version in versions:
-        what = (f"Prescribed {version.exercise.name}" if version.version == 1 else
-                f"{version.get_reason_display()}: {version.exercise.name}, v{version.version}"
-                + (" (discontinued)" if version.status == Prescription.Status.DISCONTINUED else ""))
-        events.append({"when": version.changed_at, "who": version.changed_by, "what": what, "why": version.note,
-                       "kind": "prescription"})
-    if plan is not None:
-        for change in plan.status_changes.all():
-            events.append({"when": change.changed_at, "who": change.changed_by,
-                           "what": f"Plan {change.from_status} → {change.to_status}", "why": change.note,
-                           "kind": "plan"})
-        for visit in plan.visits.all():
-            events.append({"when": visit.occurred_at, "who": visit.recorded_by,
-                           "what": f"{visit.get_kind_display()} visit ({visit.get_mode_display()})",
-                           "why": visit.notes, "kind": "visit"})
-    for assessment in assessments:
-        events.append({"when": assessment.collected_at, "who": assessment.recorded_by,
-                       "what": f"{assessment.get_instrument_display()}: {assessment.score:g}"
-                               + (f" ({assessment.band.replace('_', ' ')})" if assessment.band else ""),
-                       "why": assessment.supersede_reason, "kind": "measure"})
-    for check_in in check_ins:
-        events.append({"when": check_in.occurred_at, "who": check_in.coach,
-                       "what": f"{check_in.get_channel_display()} check-in, mood {check_in.mood}/5, "
-                               f"confidence {check_in.confidence}/10", "why": check_in.agreed, "kind": "coaching"})
-    for alert in alerts:
-        events.append({"when": alert.opened_at, "who": None, "what": f"{alert.get_kind_display()} alert opened",
-                       "why": alert.message, "kind": "alert"})
-    return sorted(events, key=lambda event: event["when"], reverse=True)
-
-
 @requires(Cap.READ_CLINICAL)
 def patient_detail(request, patient_id):
     return _patient_page(request, patient_id)
@@ -127,85 +79,36 @@ def patient_detail(request, patient_id):
 def _patient_page(request, patient_id, *, refused=None):
     """The patient's record. `refused`: a form the services said no to, shown again with its
     errors and what was typed (400), e.g. {"measure": form}."""
-    user = request.user
-    patient = scoped(patient_list(user), pk=patient_id)
-    plan = _plan(user, patient)
-    prescriptions = versions = weeks = []
-    if plan is not None:
-        prescriptions = list(plan.prescriptions.select_related("exercise__progression", "exercise__regression")
-                             .order_by("status", "id"))
-        versions = list(PrescriptionVersion.objects.filter(prescription__care_plan=plan)
-                        .select_related("exercise", "changed_by"))
-        weeks = weekly_adherence([plan.pk])
-    assessments = list(patient.assessments.filter(superseded_at__isnull=True).select_related("recorded_by")
-                       .order_by("collected_at"))
-    check_ins = list(patient.check_ins.select_related("coach").order_by("-occurred_at")[:50])
-    alerts = list(patient.alerts.all())
-    goals = list(patient.habit_goals.prefetch_related("logs").order_by("-start_date"))
-    today = local_today(patient.timezone)
-    record_reads(user=user, rows=[("patients_patient", patient.pk, patient.pk, patient.clinic_id)])
-    return render(request, "web/patient_detail.html", {
-        "patient": patient,
-        "age": clinical.age(patient.date_of_birth, today),
-        "age_risk_factor": clinical.age_is_risk_factor(clinical.age(patient.date_of_birth, today)),
-        "episode_type": clinical.episode_type(patient.pain_onset_date, patient.active_care_plan_start or today),
-        "red_flag_categories": clinical.red_flag_categories(patient.red_flags),
-        "symptoms": [Symptom(code).label for code in patient.symptoms],
-        "red_flags": [clinical.RedFlag(code).label for code in patient.red_flags],
-        "plan": plan,
-        "week": plan_week(plan.start_date, today) if plan else None,
-        "coverage": coverage_summary(plan, plan.visits_used) if plan else None,
-        "may_lead": plan is not None and plan_services.may_lead(user, plan),
-        "prescriptions": prescriptions,
-        "timeline": _timeline(plan, versions, assessments, check_ins, alerts),
-        "open_alerts": sorted((alert for alert in alerts if alert.is_open), key=lambda alert: (
-            SEVERITY_ORDER.index(alert.severity))),
-        "weeks": weeks,
-        "plan_adherence": plan.adherence if plan else None,
-        "assessment_table": _local_dates(list(reversed(assessments))[:40], patient.timezone),
-        "score_charts": charts.scores(charts.score_series(
-            assessments, zone=patient.timezone, plan_start=plan.start_date if plan else None,
-            targets=charts.goal_targets([goal.target for goal in plan.goals.all()] if plan else []))),
-        "adherence_chart": charts.weekly_adherence(weeks),
-        "reassessments": reassessments(user, patient_id=patient.pk),
-        "check_ins": check_ins[:10],
-        "notes": list(patient.coaching_notes.select_related("author")[:10]),
-        "goals": [{"goal": goal, "progress": habit_progress(goal, today=today), "days": loggable_days(goal, today)}
-                  for goal in goals],
-        "reminders": list(patient.reminders.order_by("-slot")[:14]),
-        "exercises": exercises_visible_to(user).order_by("name").only("id", "name", "category"),
-        "templates": templates_visible_to(user).only("id", "name"),
-        "can": {name: can(user, cap) for name, cap in [("prescribe", Cap.PRESCRIBE), ("coach", Cap.COACH),
-                                                       ("review", Cap.REVIEW_RED_FLAGS),
-                                                       ("acknowledge", Cap.ACKNOWLEDGE_ALERT),
-                                                       ("lead", Cap.LEAD_CARE_PLAN),
-                                                       ("write", Cap.WRITE_PATIENT),
-                                                       ("measure", Cap.RECORD_ASSESSMENT)]},
-        "forms": {"red_flags": forms.RedFlagReviewForm(), "screen": forms.RedFlagScreenForm(),
-                  "plan": forms.CarePlanForm(initial={"start_date": today}),
-                  "check_in": forms.CheckInForm(initial={"occurred_at": _now_local()}),
-                  "note": forms.CoachingNoteForm(),
-                  "measure": forms.MeasureForm(initial={"collected_at": _now_local()}),
-                  "psfs": forms.PsfsFollowUpForm(initial={"collected_at": _now_local()},
-                                                 activities=psfs_first_activities(patient)),
-                  "visit": forms.VisitForm(initial={"occurred_at": _now_local()}), "goal": forms.HabitGoalForm(),
-                  "reasons": forms.MODIFY_REASONS, "habit_statuses": forms.HABIT_STATUSES} | (refused or {}),
-    }, status=400 if refused else 200)
+    record = patient_record(request.user, patient_id)
+    patient = record.patient
+    record_reads(user=request.user, rows=[("patients_patient", patient.pk, patient.pk, patient.clinic_id)])
+    refused = refused or {}
+    context = vars(record) | {"forms": _record_forms(record) | refused, "dosage": forms.DOSAGE_LIMITS,
+                              "may_screen": record.may_screen or "screen" in refused}  # a refusal shown again
+    return render(request, "web/patient_detail.html", context, status=400 if refused else 200)
+
+
+def _record_forms(record) -> dict:
+    """The empty forms of the patient's page (times in the clinic's zone, see web.access.requires)."""
+    now = _now_local()
+    return {"red_flags": forms.RedFlagReviewForm(), "screen": forms.RedFlagScreenForm(),
+            "plan": forms.CarePlanForm(initial={"start_date": record.today}),
+            "check_in": forms.CheckInForm(initial={"occurred_at": now}), "note": forms.CoachingNoteForm(),
+            "measure": forms.MeasureForm(initial={"collected_at": now}),
+            "psfs": forms.PsfsFollowUpForm(initial={"collected_at": now}, activities=record.psfs_activities),
+            "visit": forms.VisitForm(initial={"occurred_at": now}), "goal": forms.HabitGoalForm(),
+            "reasons": forms.MODIFY_REASONS, "habit_statuses": forms.HABIT_STATUSES}
 
 
 def submit_on_record(request, patient_id, name: str, form, action, *, anchor: str, success):
     """A form on the patient's record: `action(cleaned_data)` runs the service; a refusal (the
     form's or the service's) shows the record again with the errors and what was typed (400);
     else post/redirect/get with `success`, a message or a function of what `action` returned."""
-    if form.is_valid():
-        try:
-            result = action(form.cleaned_data)
-        except DomainError as error:
-            add_errors(form, error.detail)
-        else:
-            messages.success(request, success(result) if callable(success) else success)
-            return redirect(_back(patient_id, anchor))
-    return _patient_page(request, patient_id, refused={name: form})
+    done, result = apply_form(form, action)
+    if not done:
+        return _patient_page(request, patient_id, refused={name: form})
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect(_back(patient_id, anchor))
 
 
 INTAKE_NOTES = {
@@ -218,21 +121,20 @@ INTAKE_NOTES = {
 def _intake_page(request, form, patient=None):
     """Show the intake form; on a valid post, hand it to the service and go to the patient's page.
     A refusal by the service lands on the fields it names, with what was typed kept."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            if patient is None:
-                clinic = scoped(clinics_visible_to(request.user), pk=request.user.clinic_id)
-                patient = patient_services.patient_create(actor=request.user, clinic=clinic, **form.changes())
-            else:
-                patient = patient_services.patient_update(actor=request.user, patient_id=patient.pk,
-                                                          **form.changes())
-        except InvalidInput as error:
-            add_errors(form, error.detail)
-        else:
-            messages.success(request, "Intake saved." + INTAKE_NOTES.get(patient.red_flag_status, ""))
-            return redirect(_back(patient.pk))
+    if request.method == "POST":
+        done, saved = apply_form(form, lambda _: _save_intake(request.user, form, patient))
+        if done:
+            messages.success(request, "Intake saved." + INTAKE_NOTES.get(saved.red_flag_status, ""))
+            return redirect(_back(saved.pk))
     return render(request, "web/intake.html", {"form": form, "patient": patient},
                   status=400 if request.method == "POST" else 200)
+
+
+def _save_intake(user, form, patient):
+    if patient is None:
+        clinic = scoped(clinics_visible_to(user), pk=user.clinic_id)
+        return patient_services.patient_create(actor=user, clinic=clinic, **form.changes())
+    return patient_services.patient_update(actor=user, patient_id=patient.pk, **form.changes())
 
 
 @requires(Cap.WRITE_PATIENT)
@@ -267,16 +169,6 @@ def record_measure(request, patient_id):
                                            answers=data["answers"], collected_at=data["collected_at"],
                                            source=recorded_source(request.user))[0]),
         anchor="measures", success=_scored)
-
-
-def _local_dates(assessments, zone: str) -> list:
-    """Each assessment with its date where the patient is: the day the charts and reassessment
-    windows count (clinical-reference §5)."""
-    where = ZoneInfo(zone)
-    for assessment in assessments:  # a suspect time has no local day: shown as stored, marked
-        moment = assessment.collected_at
-        assessment.local_date = moment if is_suspect(moment) else moment.astimezone(where).date()
-    return assessments
 
 
 def _scored(assessment) -> str:
@@ -363,15 +255,11 @@ def edit_plan(request, plan_id):
     data = request.POST or None
     form = forms.CarePlanEditForm(data, instance=plan, initial={"version": plan.version})
     goals = forms.GoalFormSet(data, prefix="goals", initial=list(plan.goals.values(*forms.GoalForm.Meta.fields)))
-    if request.method == "POST" and form.is_valid() and goals.is_valid():
-        try:
-            plan_services.care_plan_update(actor=request.user, plan_id=plan.pk,
-                                           expected_version=form.cleaned_data["version"],
-                                           goals=forms.goals_of(goals),
-                                           **form.changes())
-        except DomainError as error:
-            add_errors(form, error.detail)
-        else:
+    if request.method == "POST" and goals.is_valid():
+        done, _ = apply_form(form, lambda data: plan_services.care_plan_update(
+            actor=request.user, plan_id=plan.pk, expected_version=data["version"], goals=forms.goals_of(goals),
+            **form.changes()))
+        if done:
             messages.success(request, "Care plan saved.")
             return redirect(_back(plan.patient_id, "plan"))
     return render(request, "web/plan_edit.html", {"form": form, "goals": goals, "plan": plan},
