@@ -35,11 +35,39 @@ class TemplateItemInline(admin.TabularInline):
 
 
 @admin.register(ProgramTemplate)
-class ProgramTemplateAdmin(admin.ModelAdmin):
+class ProgramTemplateAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """A template and its items are saved together through `template_save`, with its checks: a
+    name once per clinic, exercises from the library or the template's clinic."""
+
     list_display = ["name", "clinic", "updated_at"]
     list_filter = ["clinic"]
     inlines = [TemplateItemInline]
-    raw_id_fields = ["created_by"]
+    readonly_fields = ["created_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user  # the rest is written with the items, in `save_related`
+
+    def save_related(self, request, form, formsets, change):
+        items = [_template_item(item) for formset in formsets for item in _kept_rows(formset)]
+        template = form.instance
+        services.template_save(actor=request.user, clinic=template.clinic, template=template, name=template.name,
+                               description=template.description, items=items)
+
+    def delete_model(self, request, obj):
+        services.template_delete(template=obj)
+
+
+def _kept_rows(formset) -> list[dict]:
+    """The inline's rows in their order, without those ticked for deletion. `save(commit=False)`
+    writes nothing: it only lists the changes for the admin's history message."""
+    formset.save(commit=False)
+    rows = [row for row in formset.cleaned_data if row and not row.get("DELETE")]
+    return sorted(rows, key=lambda row: row.get("position") or 0)
+
+
+def _template_item(row: dict) -> dict:
+    return {"exercise": row["exercise"], **{name: row[name] for name in Prescription.DOSAGE_FIELDS if name in row}}
 
 
 class VersionInline(ReadOnlyInline):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from exercises import services as exercise_services
-from exercises.models import Exercise
+from exercises.models import Exercise, ProgramTemplate
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +108,32 @@ def test_the_admin_adds_a_custom_exercise_through_the_service(client, admin_user
     created = Exercise.objects.exclude(pk=template.pk).get(clinic=clinic, name="Wall sit")
     assert response.status_code == 302
     assert created.slug == "wall-sit-2" and created.created_by == admin_user and created.progression == template
+
+
+def template_form(clinic, name, *exercises) -> dict:
+    rows = {"items-TOTAL_FORMS": len(exercises), "items-INITIAL_FORMS": 0, "items-MIN_NUM_FORMS": 0,
+            "items-MAX_NUM_FORMS": 1000}
+    for n, exercise in enumerate(exercises):
+        rows |= {f"items-{n}-exercise": exercise.pk, f"items-{n}-position": n, f"items-{n}-sets": 2,
+                 f"items-{n}-reps": 10, f"items-{n}-times_per_week": 3, f"items-{n}-side": "both"}
+    return {"clinic": clinic.pk, "name": name, "description": ""} | rows
+
+
+def test_the_admin_cannot_put_another_clinics_exercise_in_a_template(client, admin_user, clinic, other_clinic,
+                                                                     outsider_pt):
+    theirs = custom_exercise(other_clinic, outsider_pt)
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:exercises_programtemplate_add"), template_form(clinic, "Low back", theirs))
+    assert response.status_code == 200 and "the template&#x27;s clinic" in response.content.decode()
+    assert not ProgramTemplate.objects.filter(name="Low back").exists()
+
+
+def test_the_admin_saves_a_template_with_its_items_through_the_service(client, admin_user, clinic, pt):
+    shipped = list(Exercise.objects.filter(clinic=None).order_by("pk")[:2])
+    mine = custom_exercise(clinic, pt)
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:exercises_programtemplate_add"),
+                           template_form(clinic, "Low back", mine, *shipped))
+    template = ProgramTemplate.objects.get(clinic=clinic, name="Low back")
+    assert response.status_code == 302 and template.created_by == admin_user
+    assert [item.exercise for item in template.items.all()] == [mine, *shipped]
