@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from accounts import services
 from accounts.models import Clinic, User
 from accounts.sessions import sign_out_everywhere_else
+from core.admin import ServiceAdminMixin
 
 
 class PasswordChangeForm(AdminPasswordChangeForm):
@@ -25,7 +26,7 @@ class ClinicAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "role", "clinic", "is_active", "is_superuser"]
     list_filter = ["role", "clinic", "is_active", "is_superuser"]
@@ -41,8 +42,12 @@ class UserAdmin(BaseUserAdmin):
     change_password_form = PasswordChangeForm
 
     def save_model(self, request, obj, form, change):
-        """Unticking "active" goes through `staff_deactivate`, so the user's sessions and tokens end
-        for good and do not come back when the box is ticked again."""
+        """A new role goes through `staff_role_change`, with its checks (a clinic keeps an active
+        manager; nobody changes their own role). Unticking "active" goes through `staff_deactivate`,
+        so the user's sessions and tokens end for good and do not come back when the box is ticked again."""
+        if change and "role" in form.changed_data:
+            role, obj.role = obj.role, form.initial["role"]
+            services.staff_role_change(actor=request.user, user=obj, role=role)
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             services.staff_deactivate(user=obj)

@@ -7,11 +7,12 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services, two_factor
+from accounts import services
 from accounts.lockout import LoginThrottle
 from accounts.models import Clinic, User
 from accounts.roles import Cap, Role
 from accounts.selectors import audit_events_visible_to, clinics_visible_to, staff_visible_to
+from accounts.services import two_factor
 from core.api.fields import ClockTimeField, ScopedPrimaryKeyRelatedField
 from core.api.filters import IdFilter
 from core.api.pagination import NewestFirstCursorPagination

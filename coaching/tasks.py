@@ -3,7 +3,8 @@ from collections import Counter
 
 from celery import shared_task
 
-from coaching import reminders, services
+from coaching import services
+from coaching.services import reminders
 
 logger = logging.getLogger("moverx.reminders")
 

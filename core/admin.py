@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.errors import DomainError
 from core.models import AuditEvent, OutboxMessage
 from core.outbox import outbox_retry_failed
 
@@ -13,6 +14,39 @@ class _NoWrites:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ServiceAdminMixin:
+    """For an admin whose `save_model` calls the app's services. A refusal (a DomainError) rolls the
+    save back (Django runs the change view in one transaction) and the form comes back with the
+    service's messages as its errors, as for any invalid input: nothing is written."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as refusal:
+            request.service_refusal = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        refusal = getattr(request, "service_refusal", None)
+        return form if refusal is None else refused_form(form, refusal)
+
+
+def refused_form(form_class, refusal: DomainError):
+    """`form_class` whose validation fails with the service's messages (on their fields when the
+    form has them)."""
+    detail = refusal.detail if isinstance(refusal.detail, dict) else {None: [str(refusal.detail)]}
+
+    class Refused(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            for field, messages in detail.items():
+                self.add_error(field if field in self.fields else None, messages)
+            return cleaned
+
+    return Refused
 
 
 class ReadOnlyAdmin(_NoWrites, admin.ModelAdmin):

@@ -1,7 +1,7 @@
 """The transactional outbox (DESIGN.md, reliability): what must not be lost (safety and red-flag
 alerts, report dispatch) is a row written in the same transaction as the fact it announces.
 
-The database, not the broker, is the source of truth, as for reminders (coaching/reminders.py):
+The database, not the broker, is the source of truth, as for reminders (coaching/services/reminders.py):
 - after the commit, a fast path asks a worker to deliver the row now; if the broker is down the
   request is not failed, the row simply waits;
 - a beat task (every 30 s) drains what is due: it claims rows one at a time with

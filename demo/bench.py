@@ -129,8 +129,8 @@ def _fits_timed():
 def bench_reminders(*, window_seconds: float = 20) -> dict:
     """Time one sweep over every synthetic patient (deciding in SQL and enqueueing ids to the real
     broker), then the delivery rate of a real Celery worker with the logging channel."""
-    from coaching import reminders
     from coaching.models import ReminderDelivery
+    from coaching.services import reminders
 
     ReminderDelivery.objects.all().delete()  # benchmark data only: start each run from nothing
     started = time.perf_counter()

@@ -264,7 +264,7 @@ SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000
 # the alert e-mails of patients.services, which sit below web and so cannot reverse its URL names.
 PATIENT_PAGE_PATH = "/patients/{patient_id}/"
 
-# Adherence reminders (coaching/reminders.py)
+# Adherence reminders (coaching/services/reminders.py)
 REMINDER_CHANNELS = {
     "email": env("REMINDER_EMAIL_CHANNEL", default="coaching.channels.EmailChannel"),
     "sms": env("REMINDER_SMS_CHANNEL", default="coaching.channels.LoggingChannel"),

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django_otp.oath import totp
 
-from accounts import two_factor
+from accounts.services import two_factor
 from accounts.tokens import token_create
 from core.models import AuditEvent
 from tests.factories import PASSWORD

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django_otp.oath import totp
 from knox.models import AuthToken
 
-from accounts import services, two_factor
+from accounts import services
 from accounts.models import ApiTokenBinding, User
+from accounts.services import two_factor
 from accounts.tokens import credentials_fingerprint, token_create
 from tests.factories import PASSWORD
 

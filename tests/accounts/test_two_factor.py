@@ -11,7 +11,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
-from accounts import two_factor
+from accounts.services import two_factor
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from coaching import reminders
 from coaching.channels import LoggingChannel
 from coaching.models import ReminderDelivery
+from coaching.services import reminders
 from tests.celery_harness import RedisServer, celery_worker, eager_off
 from tests.factories import CarePlanFactory, PatientFactory, UserFactory, today
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from coaching import reminders
+from coaching.services import reminders
 from tests.factories import CarePlanFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db

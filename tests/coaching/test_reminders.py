@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from coaching import reminders
 from coaching.channels import LoggingChannel
 from coaching.models import ReminderDelivery
+from coaching.services import reminders
 from exercises.models import ExerciseSession
 from tests.factories import CarePlanFactory, PatientFactory
 

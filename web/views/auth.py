@@ -11,9 +11,8 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
-from accounts import two_factor
 from accounts.lockout import password_reset_allowed
-from accounts.services import LoginLocked
+from accounts.services import LoginLocked, two_factor
 from core.errors import InvalidInput
 from web.views.common import act, apply_form
 

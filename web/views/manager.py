@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
-from accounts import two_factor
 from accounts.roles import Cap, Role
 from accounts.selectors import clinics_visible_to, staff_visible_to
+from accounts.services import two_factor
 from careplans.models import CarePlan
 from careplans.selectors import care_plans_visible_to
 from core.api.filters import IdField

@@ -9,9 +9,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from knox.models import AuthToken
 
-from accounts import two_factor
 from accounts.models import Clinic, User
 from accounts.roles import Role
+from accounts.services import two_factor
 from accounts.sessions import sign_out_everywhere_else
 from accounts.tokens import token_create
 from core.audit import record_change
