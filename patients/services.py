@@ -109,7 +109,7 @@ def alert_notify_staff(*, alert_id: int, idempotency_key: str = "") -> int:
     headers = {"Message-ID": f"<alert-{alert.pk}-{idempotency_key}@moverx>"} if idempotency_key else {}
     EmailMessage(
         subject=f"[MoveRx] {urgency}: a patient alert needs you",
-        body=f"A {alert.get_kind_display().lower()} alert is open for one of your patients.\n"
+        body=f"An alert is open for one of your patients ({alert.get_kind_display().lower()}).\n"
              f"Open MoveRx to review it: {link}\n",
         to=sorted(user.email for user in staff),
         headers=headers,

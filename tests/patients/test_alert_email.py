@@ -47,3 +47,16 @@ def test_an_alert_acknowledged_before_delivery_needs_no_email(patient, pt, mailo
     alert = open_alert(patient)
     alert_acknowledge(actor=pt, alert_id=alert.pk, note="Already called the patient.")
     assert outbox.drain().delivered == 1 and mailoutbox == []
+
+
+@pytest.mark.parametrize(("kind", "severity", "words"), [
+    (Alert.Kind.SAFETY, Alert.Severity.URGENT, "(safety)"),
+    (Alert.Kind.NO_IMPROVEMENT, Alert.Severity.REVIEW, "(no improvement at week 4)"),
+])
+def test_the_email_names_the_kind_of_alert_in_words_and_nothing_of_the_patient(patient, pt, mailoutbox, kind,
+                                                                               severity, words):
+    alert_open(patient=patient, kind=kind, severity=severity, message="Details stay in MoveRx.")
+    outbox.drain()
+    body = mailoutbox[0].body
+    assert body.startswith(f"An alert is open for one of your patients {words}.")
+    assert patient.last_name not in body and "Details stay" not in body
