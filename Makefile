@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test bench lint clean chromium
+.PHONY: install run test test-fast bench lint clean chromium
 
 install: $(INSTALLED)
 
@@ -18,7 +18,14 @@ run: $(INSTALLED)
 
 test: $(INSTALLED) chromium
 	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# The inner loop: no real processes (workers, servers, browsers), the test database kept. `make test`
+# stays the whole suite, and is what CI runs.
+test-fast: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m "not slow" --reuse-db
 
 # The browser tests drive Debian's Chromium (never a downloaded browser). Installed when missing.
 chromium:
