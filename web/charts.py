@@ -6,6 +6,7 @@ import math
 import re
 from zoneinfo import ZoneInfo
 
+from careplans.schedule import TIME_POINTS
 from core.bounds import is_suspect
 from outcomes.instruments import INSTRUMENTS
 from outcomes.report import DOMAINS
@@ -62,14 +63,13 @@ def score_series(assessments, *, zone: str, plan_start: dt.date | None, targets:
 
 
 def _baseline(dates: list[dt.date], values: list[float], plan_start: dt.date | None) -> float | None:
-    """The plan's baseline (§5: the last score in [S − 14, S]); without one, the first score from
-    S − 14 on (or ever, with no plan)."""
-    earliest = plan_start - dt.timedelta(days=14) if plan_start else dt.date.min
-    in_window = [v for d, v in zip(dates, values, strict=True) if earliest <= d <= (plan_start or dt.date.max)]
-    if in_window and plan_start:
-        return in_window[-1]
-    later = [v for d, v in zip(dates, values, strict=True) if d >= earliest]
-    return later[0] if later else None
+    """The plan's baseline as the report reads it (§5 time points: the last score of the baseline
+    window, none outside it); with no plan, the first score ever."""
+    if plan_start is None:
+        return values[0] if values else None
+    low, high = (plan_start + dt.timedelta(days=days) for days in TIME_POINTS[0][1])
+    in_window = [v for d, v in zip(dates, values, strict=True) if low <= d <= high]
+    return in_window[-1] if in_window else None
 
 
 def scores(series: list[dict]) -> list[dict]:

@@ -102,3 +102,13 @@ def test_an_empty_plan_says_no_data_yet(client, clinic, pt):
     text = response.content.decode()
     assert text.count("No data yet") == 2  # adherence and measures
     assert chart(response, "chart-adherence") is None and "chart-scores-" not in text
+
+
+@pytest.mark.parametrize(("days_after_start", "baseline"), [(-14, 5.0), (0, 5.0), (1, None), (28, None)])
+def test_the_chart_baseline_is_the_reports_baseline_or_none(days_after_start, baseline):
+    """§5 time points: a first score after the plan's start is no baseline, so no band is drawn from it."""
+    at = dt.datetime.combine(DAY + dt.timedelta(days=days_after_start), dt.time(12), dt.UTC)
+    [series] = charts.score_series([Assessment(instrument="nprs", score=5, collected_at=at)], zone="UTC",
+                                   plan_start=DAY, targets={})
+    assert series["baseline"] == baseline
+    assert bool(charts.scores([series])[0]["spec"]["layout"]["shapes"]) is (baseline is not None)
