@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from accounts.models import User
 from careplans.schedule import TIME_POINTS
 from outcomes import intervals, mixed_model
 from patients.clinical import episode_type_sql
@@ -33,6 +34,8 @@ SMALL_CELL = 10  # §5: a figure computed over fewer plans is suppressed
 PGIC_IMPROVED_UP_TO = 2  # §1: PGIC 1–2 improved
 RESPONSE_FROM, REMISSION_BELOW, RESPONSE_PERCENT = 10, 5, 50  # §3 PHQ-9 (baseline >= 10)
 PERCENT_MCID = 30  # §3: NPRS and ODI also respond at >= 30%
+PERCENT_30, PERCENT_50 = 30, 50  # §3: responders_30 / responders_50 (IMMPACT moderate / substantial)
+NO_COACH = "none"  # the coach segment of plans whose patient has no coach
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,8 @@ SEGMENT_SQL = {
     "": "NULL::text",
     "episode_type": episode_type_sql(onset="p.pain_onset_date", start="cp.start_date"),
     "pt": "cp.lead_pt_id::text",
-    "coach": "COALESCE(p.coach_id::text, 'none')",
+    "coach": f"COALESCE(p.coach_id::text, '{NO_COACH}')",
 }
-NO_COACH = "none"
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,8 @@ def _plans_sql(inputs: ReportInputs, domains: list[Domain]) -> str:
                improvement_locf >= mcid OR (mcid_percent AND improvement_locf * 100 >= {PERCENT_MCID} * baseline)
                    AS responder_locf,
                improvement <= -deterioration AS deteriorated,
-               NOT higher_is_better AND improvement * 100 >= 30 * baseline AS improved_30,
-               NOT higher_is_better AND improvement * 100 >= 50 * baseline AS improved_50
+               NOT higher_is_better AND improvement * 100 >= {PERCENT_30} * baseline AS improved_30,
+               NOT higher_is_better AND improvement * 100 >= {PERCENT_50} * baseline AS improved_50
         FROM changed"""
 
 
@@ -340,11 +342,6 @@ def _pain_curve_query(inputs: ReportInputs) -> str:
         )
         SELECT segment, GROUPING(segment) = 1, week, AVG(score), COUNT(*)
         FROM scored GROUP BY GROUPING SETS ((week), (segment, week))"""
-
-
-# Names of the PTs or coaches that head segments (§5: shown by name), as accounts.User.__str__ gives them
-LABELS_SQL = """SELECT id::text, COALESCE(NULLIF(trim(first_name || ' ' || last_name), ''), email)
-                FROM accounts_user WHERE id::text = ANY(%(keys)s::text[])"""
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
@@ -663,7 +660,8 @@ def _labels(inputs: ReportInputs, keys: list[str]) -> dict[str, str]:
     """§5: PTs and coaches shown by name; "No coach"; episode types by their name."""
     names = {NO_COACH: "No coach"} if inputs.segment_by == "coach" else {}
     if inputs.segment_by in ("pt", "coach"):
-        names |= dict(_fetch(LABELS_SQL, {"keys": keys}))
+        ids = [int(key) for key in keys if key.isdigit()]
+        names |= {str(user.pk): str(user) for user in User.objects.filter(pk__in=ids)}
     return {key: names.get(key, key) for key in keys}
 
 
