@@ -7,6 +7,7 @@ needs it.
 import math
 
 CONFIDENCE = 0.95
+Z95 = 1.959963984540054  # the standard normal's 97.5th percentile (two-sided 95%)
 MIN_N = 2  # clinical-reference §5: intervals are null where n < 2
 
 
@@ -14,9 +15,7 @@ def wilson(successes: int, n: int) -> list[float] | None:
     """Wilson score interval of the share successes / n (Wilson, JASA 1927)."""
     if n < MIN_N:
         return None
-    from scipy import stats
-
-    z = float(stats.norm.ppf(1 - (1 - CONFIDENCE) / 2))
+    z = Z95
     share = successes / n
     centre = (share + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))

@@ -26,9 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-POINTS = 4  # baseline, week 4, week 8, week 12 (clinical-reference §5 time points)
-BASELINE, WEEK_12 = 0, 3
-WALD_Z = 1.959963984540054  # the normal quantile, as statsmodels' conf_int uses
+from careplans.schedule import TIME_POINTS
+from outcomes.intervals import Z95
+
+POINTS = len(TIME_POINTS)  # baseline, week 4, week 8, week 12 (clinical-reference §5 time points)
+BASELINE, WEEK_12 = 0, POINTS - 1
 SINGULAR = 1e-9  # relative size below which a pivot or residual sum of squares counts as zero
 NEGLIGIBLE_RESIDUAL = 1e-6  # σ̂² below this share of the scores' variance: σ² = 0 for practical purposes
 # statsmodels' defaults for `MixedLM.fit` (scipy's BFGS, then L-BFGS, then CG), followed so that the
@@ -104,7 +106,7 @@ def fit(patterns: Iterable[PatternStats], *, higher_is_better: bool = False) -> 
         return ModelFit(None, None, n_plans, n_scores, "not converged")
     estimate, variance = change
     sign = 1.0 if higher_is_better else -1.0
-    half_width = WALD_Z * math.sqrt(variance)
+    half_width = Z95 * math.sqrt(variance)  # the normal quantile, as statsmodels' conf_int uses
     ci95 = sorted([sign * (estimate - half_width), sign * (estimate + half_width)])
     return ModelFit(sign * estimate, ci95, n_plans, n_scores, "converged")
 

@@ -6,8 +6,8 @@ import numbers
 
 from outcomes.report import SMALL_CELL
 
-SUPPRESSED = "n < 10"
-SMALL_COUNT = "< 10"
+SUPPRESSED = f"n < {SMALL_CELL}"
+SMALL_COUNT = f"< {SMALL_CELL}"
 
 DOMAIN_LABELS = {"pain": "Pain (NPRS)", "function": "Function (ODI)", "depression": "Depression (PHQ-9)",
                  "anxiety": "Anxiety (GAD-7)", "psfs": "Patient-specific function (PSFS)"}
