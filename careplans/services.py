@@ -120,9 +120,9 @@ RED_FLAG_REFUSALS = {
 }
 
 
-def _check_red_flag_screen(status: str) -> None:
+def _check_red_flag_screen(status: str, allowed=MAY_ACTIVATE) -> None:
     """Clinical-reference §2 (v2): activation only from none, cleared or referred."""
-    if status not in MAY_ACTIVATE:
+    if status not in allowed:
         raise Conflict(RED_FLAG_REFUSALS[status])
 
 
@@ -146,8 +146,7 @@ def care_plan_pause(*, actor, plan_id: int, note: str = "") -> CarePlan:
 def _check_can_resume(plan: CarePlan) -> None:
     """Resuming makes the plan active again, so a positive red flag raised meanwhile blocks it as it blocks
     activation (clinical-reference §2); a patient stored before v2 as not screened goes on as before."""
-    if plan.patient.red_flag_status == RedFlagStatus.POSITIVE:
-        raise Conflict(RED_FLAG_REFUSALS[RedFlagStatus.POSITIVE])
+    _check_red_flag_screen(plan.patient.red_flag_status, allowed=(*MAY_ACTIVATE, RedFlagStatus.NOT_SCREENED))
 
 
 def care_plan_resume(*, actor, plan_id: int, note: str = "") -> CarePlan:
