@@ -2,7 +2,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Abs, TruncDate
 
 from careplans.models import CarePlan
 from careplans.schedule import TIME_POINTS as POINTS
@@ -10,6 +11,8 @@ from careplans.selectors import care_plans_visible_to, open_plans_of
 from core.bounds import Kind, date_range, is_suspect
 from outcomes.instruments import Code
 from outcomes.models import Assessment, OutcomeReport
+from patients.clinical import DaysBetween
+from patients.models import Alert
 from patients.selectors import patients_visible_to
 
 # Reassessment points: (name, plan week, due day, window from, window to), days from the plan start:
@@ -94,3 +97,22 @@ def reassessments(user, *, statuses=None, patient_id=None, today: dt.date | None
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def nprs_at(plan: CarePlan, point: tuple) -> Assessment | None:
+    """clinical-reference §5: the plan's NPRS (not superseded) whose local date lies in the time point's
+    window and is nearest to its day; on a tie in days the earlier day; on the same day the last collected.
+    `point`: (day, (window from, window to)) of TIME_POINTS."""
+    day, (low, high) = point
+    start = plan.start_date
+    return (Assessment.objects.filter(patient_id=plan.patient_id, instrument=Code.NPRS, superseded_at__isnull=True)
+            .annotate(local_day=TruncDate("collected_at", tzinfo=ZoneInfo(plan.patient.timezone)))
+            .filter(local_day__range=(start + dt.timedelta(days=low), start + dt.timedelta(days=high)))
+            .annotate(distance=Abs(DaysBetween(F("local_day"), Value(start + dt.timedelta(days=day)))))
+            .order_by("distance", "local_day", "-collected_at", "-id").first())
+
+
+def review_opened_for(plan: CarePlan) -> bool:
+    """Whether the plan has had its week-4 review alert, open or acknowledged (one per plan)."""
+    return Alert.objects.filter(kind=Alert.Kind.NO_IMPROVEMENT, patient_id=plan.patient_id,
+                                source_id__in=Assessment.objects.filter(care_plan=plan).values("pk")).exists()

@@ -3,13 +3,17 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from careplans.models import CarePlan
+from careplans.schedule import TIME_POINTS
 from careplans.selectors import open_plans_of
+from core.bounds import is_suspect
 from core.clock import local_today, refuse_future
 from core.errors import DomainError, InvalidInput
 from core.outbox import outbox_add
@@ -25,8 +29,7 @@ from outcomes.instruments import (
     score_and_band,
 )
 from outcomes.models import Assessment, OutcomeReport
-from outcomes.review import review_if_no_improvement
-from outcomes.selectors import plan_started_by
+from outcomes.selectors import nprs_at, plan_started_by, review_opened_for
 from patients.models import Alert
 from patients.services import alert_open
 
@@ -36,6 +39,9 @@ from patients.services import alert_open
 HEARTBEAT_EVERY = dt.timedelta(seconds=30)
 LOST_DISPATCH = dt.timedelta(minutes=10)
 logger = logging.getLogger("moverx.reports")
+
+BASELINE, WEEK_4 = TIME_POINTS[:2]  # clinical-reference §5 (v2) time points, read by the week-4 review
+REVIEW_IMPROVEMENT = 1  # §2 (v2): the week-4 NPRS at least 1 point better than baseline
 
 
 def _validated(patient, instrument: str, answers, collected_at) -> tuple:
@@ -105,9 +111,29 @@ def _create(*, actor, patient, instrument, answers, collected_at, source, **extr
 
 
 def _reviewed(assessment: Assessment) -> Assessment:
-    """clinical-reference §2 (v2), the week-4 review: run once the new score is the one in force (after a
-    correction has marked the old row superseded), so the comparison never reads the corrected row."""
-    review_if_no_improvement(assessment)
+    """clinical-reference §2 (v2), the week-4 review (ACP/APS: reassess after about a month): an NPRS of
+    an open plan in its baseline or week-4 window may complete the comparison; when week 4 is not at
+    least 1 point better than baseline, one review alert per plan asks the PT to look again (not
+    gating). Run once the new score is the one in force (after a correction has marked the old row
+    superseded). An open review alert stays open when a later correction shows improvement: the PT
+    closes it with a note, as every alert."""
+    plan = assessment.care_plan
+    if assessment.instrument != Code.NPRS or plan is None or is_suspect(plan.start_date, "start_date"):
+        return assessment  # a suspect start (core.bounds) has no windows
+    day = (assessment.collected_at.astimezone(ZoneInfo(assessment.patient.timezone)).date() - plan.start_date).days
+    if not any(low <= day <= high for _, (low, high) in (BASELINE, WEEK_4)):
+        return assessment
+    with transaction.atomic():
+        CarePlan.objects.select_for_update(no_key=True).filter(pk=plan.pk).first()  # one alert, even for two at once
+        baseline, week_4 = nprs_at(plan, BASELINE), nprs_at(plan, WEEK_4)
+        if baseline and week_4 and baseline.score - week_4.score < REVIEW_IMPROVEMENT and not review_opened_for(plan):
+            scores = f"{float(week_4.score):g} against {float(baseline.score):g}"
+            alert_open(
+                patient=assessment.patient, kind=Alert.Kind.NO_IMPROVEMENT, severity=Alert.Severity.REVIEW,
+                source_id=week_4.pk,
+                message=f"No improvement at week 4: pain (NPRS) {scores} at baseline (at least "
+                        f"{REVIEW_IMPROVEMENT} point better expected). Review the plan with the patient: the "
+                        "working diagnosis, adherence and dosage, and whether to refer.")
     return assessment
 
 
