@@ -116,3 +116,14 @@ def review_opened_for(plan: CarePlan) -> bool:
     """Whether the plan has had its week-4 review alert, open or acknowledged (one per plan)."""
     return Alert.objects.filter(kind=Alert.Kind.NO_IMPROVEMENT, patient_id=plan.patient_id,
                                 source_id__in=Assessment.objects.filter(care_plan=plan).values("pk")).exists()
+
+
+def followup_window_missed(assessment: Assessment) -> tuple[dt.date, dt.date] | None:
+    """The week-12 window of the assessment's plan (clinical-reference §5) when the assessment's local date
+    falls outside it; None when inside, or without a plan whose start has windows."""
+    plan = assessment.care_plan
+    if plan is None or is_suspect(plan.start_date, "start_date"):
+        return None
+    first, last = (plan.start_date + dt.timedelta(days=days) for days in POINTS[-1][1])
+    day = assessment.collected_at.astimezone(ZoneInfo(assessment.patient.timezone)).date()
+    return None if first <= day <= last else (first, last)

@@ -1,8 +1,6 @@
 """The PT's workspace (and the shared patient page): patient list and the patient's record, plan,
 prescriptions, history, measures and adherence."""
 
-import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,7 +17,6 @@ from careplans import services as plan_services
 from careplans.schedule import plan_week
 from careplans.selectors import care_plan_list
 from core.audit import record_reads
-from core.bounds import is_suspect
 from core.clock import local_today
 from exercises import services as exercise_services
 from exercises.selectors import (
@@ -30,7 +27,7 @@ from exercises.selectors import (
 )
 from outcomes import services as outcome_services
 from outcomes.instruments import Code, item_9_errors
-from outcomes.selectors import REASSESSMENT_POINTS, reassessments
+from outcomes.selectors import followup_window_missed, reassessments
 from patients import services as patient_services
 from patients.api import PatientFilter
 from patients.models import RedFlagStatus
@@ -41,7 +38,6 @@ from web.selectors import patient_record
 from web.views.common import act, add_errors, apply_form, invalid, submit
 
 PAGE_SIZE = 25
-WEEK_12_WINDOW = next((low, high) for name, _, _, low, high in REASSESSMENT_POINTS if name == "week_12")
 
 
 @requires(Cap.READ_CLINICAL)
@@ -179,14 +175,10 @@ def _scored(assessment) -> str:
 
 def _outside_week_12(assessment) -> str:
     """A PGIC is accepted any day after the plan's start; the 12-week report reads only its week-12
-    window (clinical-reference §5), so the PT hears when one falls outside it."""
-    plan = assessment.care_plan
-    if plan is None or is_suspect(plan.start_date, "start_date"):
-        return ""
-    day = timezone.localtime(assessment.collected_at, ZoneInfo(assessment.patient.timezone)).date()
-    start, end = (plan.start_date + dt.timedelta(days=days) for days in WEEK_12_WINDOW)
-    return "" if start <= day <= end else (
-        f" The 12-week report reads a PGIC collected {start:%b %-d} to {end:%b %-d} only.")
+    window, so the PT hears when one falls outside it."""
+    if window := followup_window_missed(assessment):
+        return f" The 12-week report reads a PGIC collected {window[0]:%b %-d} to {window[1]:%b %-d} only."
+    return ""
 
 
 def _now_local() -> str:
