@@ -185,14 +185,7 @@ def with_item_9_first(code: str, answers, errors: dict) -> dict:
     return merged
 
 
-def phq9_item_9_alarms(answers) -> bool:
-    """Whether a PHQ-9's item 9 is a valid answer above 0, whatever the rest of the submission."""
-    try:
-        return phq9_self_harm_answer(answers) > 0
-    except InvalidInput:
-        return False
-
-
 def raises_safety_alert(code: str, answers) -> bool:
-    """Any PHQ-9 item-9 answer above 0, whatever the total (clinical-reference §1, safety rule)."""
-    return code == Code.PHQ9 and phq9_self_harm_answer(answers) > 0
+    """A PHQ-9 whose item 9 is a valid answer above 0, whatever the total and whatever else refuses the
+    submission (clinical-reference §1, safety rule)."""
+    return code == Code.PHQ9 and not item_9_errors(code, answers) and answers[PHQ9_SELF_HARM_ITEM - 1] > 0

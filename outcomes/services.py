@@ -22,8 +22,7 @@ from core.version import code_version
 from outcomes import report, windows
 from outcomes.instruments import (
     Code,
-    phq9_item_9_alarms,
-    phq9_self_harm_answer,
+    item_9_errors,
     psfs_stripped,
     raises_safety_alert,
     score_and_band,
@@ -58,13 +57,6 @@ def _validated(patient, instrument: str, answers, collected_at) -> tuple:
 SAFETY_ACTION = "contact the patient today and follow the clinic's safety protocol."
 
 
-def _item_9_first(instrument: str, answers) -> None:
-    """Clinical-reference §1 (v2): a PHQ-9's item 9 is read before anything else is validated: a 400
-    on item 9 when it is not answered."""
-    if instrument == Code.PHQ9:
-        phq9_self_harm_answer(answers)
-
-
 def _without_nul(value):
     """The submitted answers as jsonb can hold them: it stores no NUL character."""
     if isinstance(value, str):
@@ -80,7 +72,7 @@ def assessment_refused(*, patient, instrument: str, answers) -> None:
     """A submission refused before `assessment_record` saw it (an API field, a form field): a PHQ-9
     whose item 9 is a valid answer above 0 still raises the alert, with the submitted answers
     (clinical-reference §1, v2). Call it only for a refusal, once."""
-    if instrument == Code.PHQ9 and phq9_item_9_alarms(answers):
+    if raises_safety_alert(instrument, answers):
         alert_open(patient=patient, kind=Alert.Kind.SAFETY, severity=Alert.Severity.URGENT,
                    submitted_answers=_without_nul(answers),
                    message="PHQ-9 item 9 (thoughts of self-harm) was answered above 0 in a submission that was "
@@ -90,8 +82,10 @@ def assessment_refused(*, patient, instrument: str, answers) -> None:
 @contextmanager
 def _alert_if_refused(patient, instrument: str, answers):
     """§1 (v2): a PHQ-9 refused for any reason (answers, a conflicting resend, a stale correction)
-    still raises the alert when item 9 is above 0; the alert keeps the submitted answers."""
-    _item_9_first(instrument, answers)
+    still raises the alert when item 9 is above 0; the alert keeps the submitted answers. Item 9 itself
+    is read before anything else: a 400 on item 9 when it is not answered."""
+    if errors := item_9_errors(instrument, answers):
+        raise InvalidInput(errors)
     try:
         yield
     except DomainError:
