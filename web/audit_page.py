@@ -2,6 +2,7 @@
 time. The names of a page's patients and staff come from one query each (no query per row)."""
 
 import datetime as dt
+import functools
 import re
 
 from django.apps import apps
@@ -31,6 +32,7 @@ def audit_rows(user, events) -> list[dict]:
              "what": _what(e, patients, people, nouns), "changes": _changes(e)} for e in events]
 
 
+@functools.cache  # the models do not change while the process lives
 def _nouns() -> dict[str, str]:
     return {model._meta.db_table: str(model._meta.verbose_name) for model in apps.get_models()} | NOUNS
 
