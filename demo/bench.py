@@ -30,6 +30,7 @@ WITH cohort AS (
       AND a.collected_at >= (c.s - 14)::timestamp AT TIME ZONE c.tz
       AND a.collected_at < (c.s + 99)::timestamp AT TIME ZONE c.tz
 ), pointed AS (
+    -- clinical-reference §5 (v2) time points: baseline [S-14, S], week 12 [S+70, S+98], picked nearest
     SELECT dated.*, CASE WHEN day BETWEEN -14 AND 0 THEN 0 WHEN day BETWEEN 70 AND 98 THEN 84 END AS point
     FROM dated
 ), ranked AS (
@@ -41,7 +42,7 @@ WITH cohort AS (
     SELECT plan_id, max(score) FILTER (WHERE point = 0) AS baseline,
            max(score) FILTER (WHERE point = 84) AS followup
     FROM ranked WHERE rank = 1 GROUP BY plan_id
-), included AS (
+), included AS (  -- §5 (v2): the pain floor, baseline >= 4; §3: MCID 2 points or 30 percent, responders at 30 and 50 percent
     SELECT baseline, followup, (baseline - followup) * 100 / baseline AS pct FROM paired WHERE baseline >= 4
 )
 SELECT count(*), count(followup), avg(baseline) FILTER (WHERE followup IS NOT NULL), avg(followup),

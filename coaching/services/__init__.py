@@ -115,7 +115,8 @@ CAUSES_SQL = f"""
     UNION ALL
     SELECT p.id, p.coach_id, 'open_alert', 'Open ' || string_agg(DISTINCT replace(a.kind, '_', '-'), ' and ')
            || ' alert'
-    -- a review alert (no improvement at week 4) is the PT's, not the coach's (clinical-reference §2, v2)
+    -- a review alert (no improvement at week 4) is the PT's, not the coach's (clinical-reference §2, v2);
+    -- _coach_alerts_open reads the same set when an item is resolved
     FROM patients_patient p JOIN patients_alert a ON a.patient_id = p.id AND a.acknowledged_at IS NULL
                                                  AND a.severity <> 'review'
     GROUP BY p.id, p.coach_id
