@@ -42,7 +42,8 @@ WITH cohort AS (
     SELECT plan_id, max(score) FILTER (WHERE point = 0) AS baseline,
            max(score) FILTER (WHERE point = 84) AS followup
     FROM ranked WHERE rank = 1 GROUP BY plan_id
-), included AS (  -- §5 (v2): the pain floor, baseline >= 4; §3: MCID 2 points or 30 percent, responders at 30 and 50 percent
+), included AS (  -- §5 (v2): the pain floor, baseline >= 4; §3: MCID 2 points or 30 percent;
+                  -- responders at 30 and 50 percent
     SELECT baseline, followup, (baseline - followup) * 100 / baseline AS pct FROM paired WHERE baseline >= 4
 )
 SELECT count(*), count(followup), avg(baseline) FILTER (WHERE followup IS NOT NULL), avg(followup),
